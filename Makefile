@@ -1,0 +1,21 @@
+# lrpose_mm entry points. Each target installs what it needs first (idempotent, fast when done).
+PY := .venv/bin/python
+.PHONY: install benchmark quick test clean
+
+install:
+	bash tools/install.sh
+
+# The main job: procedural LR people -> five-variant benchmark -> report folder.
+benchmark: install
+	$(PY) tools/benchmark.py --out reports/benchmark
+
+# A few-minute smoke version of the main job.
+quick: install
+	$(PY) tools/benchmark.py --quick --out reports/quick
+
+# The test suite (what CI runs).
+test: install
+	$(PY) -m pytest tests -q -ra --durations=15
+
+clean:
+	rm -rf work_dirs reports .pytest_cache

@@ -1,0 +1,235 @@
+"""Compatibility fixes for the upstream OpenMMLab stack on today's PyTorch.
+
+Applied once by ``import lrpose_mm`` (see :func:`apply_all`). Each fix acts only
+when the breakage it repairs is really present, and leaves working setups alone:
+
+1. ``mmaction2 1.2.0`` from PyPI ships without ``mmaction.models.localizers.drn``
+   (open-mmlab/mmaction2#2714), so ``import mmaction.models`` fails. We serve a
+   placeholder package for exactly that missing module; building ``DRN`` then
+   raises a clear error instead of an import failure elsewhere.
+2. ``torch >= 2.6`` loads checkpoints with ``weights_only=True``; mmengine
+   checkpoints carry numpy arrays and a ``HistoryBuffer`` in their meta. We
+   allow-list exactly those globals (``weights_only`` stays on), and replace
+   ``builtins.getattr`` -- which ``HistoryBuffer`` pickles its statistics methods
+   with -- by a getattr that only resolves those methods.
+3. ``mmengine 0.10.7`` multi-process training on a machine without an
+   accelerator: ``torch.cuda.set_device`` is skipped and ``nccl`` becomes
+   ``gloo`` when no CUDA device exists (GPU behaviour is untouched).
+"""
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import os
+import pickle
+import sys
+import types
+import warnings
+from typing import Any, Callable, List, Optional
+
+import numpy as np
+import torch
+
+DRN_MODULES = ('mmaction.models.localizers.drn',
+               'mmaction.models.localizers.drn.drn')
+DRN_ERROR = (
+    'DRN is not available: the installed mmaction2 package ships without '
+    '`mmaction/models/localizers/drn` (upstream issue open-mmlab/mmaction2'
+    '#2714). lrpose_mm installed a placeholder so that `import mmaction.models`'
+    ' works; install mmaction2 from source to use DRN.')
+
+_applied: List[str] = []
+
+
+# --------------------------------------------------------------------------
+# 1. mmaction2 1.2.0: missing mmaction.models.localizers.drn
+# --------------------------------------------------------------------------
+class DRNUnavailable(torch.nn.Module):
+    """Stands in for MMAction2's DRN localizer when its module is missing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(DRN_ERROR)
+
+
+class _MissingDRNFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves placeholder modules for the two DRN module names only.
+
+    It sits at the *end* of ``sys.meta_path``, so a real ``drn`` package found
+    by the normal path finder always wins; this finder is consulted only when
+    nothing else can import the module.
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+        if fullname not in DRN_MODULES:
+            return None
+        return importlib.machinery.ModuleSpec(
+            fullname, self, is_package=(fullname == DRN_MODULES[0]))
+
+    def create_module(self, spec):  # default module creation
+        return None
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        module.__doc__ = 'lrpose_mm placeholder: ' + DRN_ERROR
+        if module.__name__ == DRN_MODULES[0]:
+            module.__path__ = []  # a package, so `.drn.drn` can be imported
+            return
+        from mmaction.registry import MODELS
+        module.DRN = DRNUnavailable
+        if 'DRN' not in MODELS.module_dict:
+            MODELS.register_module(name='DRN', module=DRNUnavailable)
+
+
+def _drn_is_missing() -> bool:
+    """True when mmaction2 is installed but its DRN sub-package is not."""
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    root = list(spec.submodule_search_locations)[0]
+    localizers = os.path.join(root, 'models', 'localizers')
+    return (os.path.isdir(localizers)
+            and not os.path.exists(os.path.join(localizers, 'drn')))
+
+
+def fix_mmaction_missing_drn() -> bool:
+    """Install the DRN placeholder finder when mmaction2 lacks the module."""
+    if not _drn_is_missing():
+        return False
+    if not any(isinstance(f, _MissingDRNFinder) for f in sys.meta_path):
+        sys.meta_path.append(_MissingDRNFinder())
+    return True
+
+
+# --------------------------------------------------------------------------
+# 2. Safe checkpoint loading (weights_only=True kept)
+# --------------------------------------------------------------------------
+def _history_buffer_getattr(obj: Any, name: str) -> Callable:
+    """``getattr`` restricted to HistoryBuffer's statistics methods.
+
+    mmengine's ``HistoryBuffer`` pickles ``_statistics_methods`` by reference
+    (``getattr(HistoryBuffer, 'mean')``). Any other use of ``getattr`` in a
+    checkpoint is refused, so allowing this does not open attribute access in
+    general.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    if (obj is HistoryBuffer and isinstance(name, str)
+            and name in HistoryBuffer._statistics_methods
+            and callable(getattr(HistoryBuffer, name, None))):
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(
+        f'lrpose_mm refused getattr({obj!r}, {name!r}) while loading a '
+        'checkpoint with weights_only=True: only HistoryBuffer statistics '
+        'methods may be resolved this way.')
+
+
+def mmengine_checkpoint_safe_globals() -> list:
+    """The globals an mmengine checkpoint needs, for ``add_safe_globals``."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    multiarray = np.core.multiarray
+    return [
+        multiarray._reconstruct,
+        np.ndarray,
+        np.dtype,
+        multiarray.scalar,
+        HistoryBuffer,
+        (_history_buffer_getattr, 'builtins.getattr'),
+    ] + [type(np.dtype(c)) for c in '?bBhHiIlLqQefdgFDGUSVOMm'
+         if type(np.dtype(c)) is not np.dtype]
+
+
+def fix_weights_only_checkpoints() -> bool:
+    """Allow-list mmengine checkpoint globals for ``torch.load``."""
+    if not hasattr(torch.serialization, 'add_safe_globals'):
+        return False  # torch < 2.4 loads full pickles by default
+    torch.serialization.add_safe_globals(mmengine_checkpoint_safe_globals())
+    return True
+
+
+# --------------------------------------------------------------------------
+# 3. mmengine distributed launch without an accelerator
+# --------------------------------------------------------------------------
+def _no_accelerator() -> bool:
+    from mmengine.device import (is_mlu_available, is_musa_available,
+                                 is_npu_available)
+    return not (torch.cuda.is_available() or is_npu_available()
+                or is_mlu_available() or is_musa_available())
+
+
+def _cpu_backend(backend: Optional[str]) -> str:
+    if backend in (None, 'nccl'):
+        if backend == 'nccl':
+            warnings.warn('No CUDA device: using the gloo backend instead of '
+                          'nccl for CPU-only distributed training.')
+        return 'gloo'
+    return backend
+
+
+def fix_cpu_distributed() -> bool:
+    """Make mmengine's pytorch/slurm launchers work on CPU-only machines."""
+    import mmengine.dist.utils as dist_utils
+    if getattr(dist_utils, '_lrpose_cpu_patch', False):
+        return True
+    orig_pytorch = dist_utils._init_dist_pytorch
+    orig_slurm = dist_utils._init_dist_slurm
+    orig_set_device = torch.cuda.set_device
+
+    def _call_without_set_device(fn: Callable, backend: str, *args,
+                                 **kwargs) -> None:
+        if not _no_accelerator():
+            return fn(backend, *args, **kwargs)
+        torch.cuda.set_device = lambda *a, **k: None
+        try:
+            return fn(_cpu_backend(backend), *args, **kwargs)
+        finally:
+            torch.cuda.set_device = orig_set_device
+
+    def _init_dist_pytorch(backend, *args, **kwargs):
+        return _call_without_set_device(orig_pytorch, backend, *args, **kwargs)
+
+    def _init_dist_slurm(backend, *args, **kwargs):
+        if _no_accelerator() and 'SLURM_LOCALID' not in os.environ:
+            os.environ['SLURM_LOCALID'] = '0'  # avoid `% device_count()` == 0
+        return _call_without_set_device(orig_slurm, backend, *args, **kwargs)
+
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+    dist_utils._init_dist_slurm = _init_dist_slurm
+    dist_utils._lrpose_cpu_patch = True
+
+    from mmengine.runner import Runner
+    orig_wrap_model = Runner.wrap_model
+
+    def wrap_model(self, model_wrapper_cfg, model):
+        # DDP refuses device_ids for a CPU module: drop them when no device.
+        if self.distributed and _no_accelerator():
+            cfg = dict(model_wrapper_cfg or cpu_model_wrapper_cfg())
+            if cfg.get('type', 'MMDistributedDataParallel') in (
+                    'MMDistributedDataParallel', 'DistributedDataParallel'):
+                cfg.setdefault('device_ids', None)
+                cfg.setdefault('broadcast_buffers', False)
+                if model_wrapper_cfg is None:
+                    cfg['find_unused_parameters'] = self.cfg.get(
+                        'find_unused_parameters', False)
+            model_wrapper_cfg = cfg
+        return orig_wrap_model(self, model_wrapper_cfg, model)
+
+    Runner.wrap_model = wrap_model
+    return True
+
+
+def cpu_model_wrapper_cfg() -> Optional[dict]:
+    """DDP wrapper settings for CPU-only distributed runs (None on GPU)."""
+    if not _no_accelerator():
+        return None
+    return dict(type='MMDistributedDataParallel', device_ids=None,
+                broadcast_buffers=False)
+
+
+def apply_all() -> List[str]:
+    """Apply every fix that is needed here; returns the names applied."""
+    if _applied:
+        return list(_applied)
+    for name, fix in (('mmaction_missing_drn', fix_mmaction_missing_drn),
+                      ('weights_only_checkpoints',
+                       fix_weights_only_checkpoints),
+                      ('cpu_distributed', fix_cpu_distributed)):
+        if fix():
+            _applied.append(name)
+    return list(_applied)
