@@ -37,6 +37,9 @@ DRN_ERROR = (
     '#2714). lrpose_mm installed a placeholder so that `import mmaction.models`'
     ' works; install mmaction2 from source to use DRN.')
 
+# HistoryBuffer's built-in statistics methods (registered lazily by mmengine).
+HISTORY_BUFFER_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
+
 _applied: List[str] = []
 
 
@@ -110,8 +113,8 @@ def _history_buffer_getattr(obj: Any, name: str) -> Callable:
     general.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
-    if (obj is HistoryBuffer and isinstance(name, str)
-            and name in HistoryBuffer._statistics_methods
+    allowed = HISTORY_BUFFER_STATISTICS | set(HistoryBuffer._statistics_methods)
+    if (obj is HistoryBuffer and isinstance(name, str) and name in allowed
             and callable(getattr(HistoryBuffer, name, None))):
         return getattr(HistoryBuffer, name)
     raise pickle.UnpicklingError(

@@ -25,6 +25,6 @@ def test_coco_mini_topdown_pipeline():
     assert tuple(sample['inputs'].shape) == (3, 256, 192)
     heatmaps = sample['data_samples'].gt_fields.heatmaps
     assert tuple(heatmaps.shape) == (17, 64, 48)
-    vis = np.asarray(sample["data_samples"].gt_instances.keypoint_weights)[0] > 0
+    vis = np.asarray(sample["data_samples"].gt_instance_labels.keypoint_weights)[0] > 0
     peaks = heatmaps.flatten(1).max(1).values.numpy()
     assert (peaks[vis] > 0.5).all()  # every visible keypoint has a heatmap peak
