@@ -106,3 +106,22 @@ def test_cpu_distributed_backend_switch():
     assert compat._cpu_backend('gloo') == 'gloo'
     if compat._no_accelerator():
         assert compat.cpu_model_wrapper_cfg()['device_ids'] is None
+
+
+def test_slurm_launcher_initialises_on_cpu(tmp_path):
+    """mmengine's slurm path also calls torch.cuda.set_device: check the fix covers it."""
+    import subprocess
+    import sys
+    code = ('import lrpose_mm, torch.distributed as d\n'
+            'from mmengine.dist import init_dist\n'
+            "init_dist('slurm', backend='nccl')\n"
+            "print('WORLD', d.get_world_size(), d.get_backend())\n")
+    env = dict(__import__('os').environ, SLURM_PROCID='0', SLURM_NTASKS='1',
+               SLURM_NODELIST='localhost', MASTER_ADDR='127.0.0.1', MASTER_PORT='29541')
+    env.pop('SLURM_LOCALID', None)
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                          env=env, timeout=120)
+    if not compat._no_accelerator():
+        pytest.skip('an accelerator is present: the CPU fix does not act')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'WORLD 1 gloo' in proc.stdout

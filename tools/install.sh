@@ -31,8 +31,13 @@ if [ ! -x "$VENV/bin/python" ]; then
   say "creating virtual environment $VENV"
   "$PY" -m venv "$VENV"
 fi
-PIP=("$VENV/bin/python" -m pip --disable-pip-version-check -q)
 VPY="$VENV/bin/python"
+# pip, quiet, without this machine's harmless "find-links location is ignored" noise
+PIP=(pip_quiet)
+pip_quiet() {
+  "$VPY" -m pip --disable-pip-version-check -q "$@" \
+    2> >(grep -v 'is ignored: it is neither a file nor a directory' >&2)
+}
 
 have() { "$VPY" - "$@" <<'PYEOF' 2>/dev/null
 import sys

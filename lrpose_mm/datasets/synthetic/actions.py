@@ -125,8 +125,8 @@ def action_angles(label: int, rng: np.random.Generator, t: np.ndarray
     elif name == 'punch':
         cyc = 2.0 * x + phase
         for s, off in (('l', 0.0), ('r', 0.5)):
-            p = _pulse(((cyc + off) % 1.0) * 2 % 2 / 2, 2.0) * (
-                ((cyc + off) % 1.0) < 0.5)
+            u = (cyc + off) % 1.0
+            p = np.where(u < 0.5, _pulse(2 * u, 2.0), 0.0)
             a[f'{s}_arm_e'] = 0.7 + (0.85 * amp) * p
             a[f'{s}_arm_a'] = z + 1.45
             a[f'{s}_fore_e'] = 2.3 - (0.75 * amp) * p
@@ -331,3 +331,98 @@ def sample_clip(seed: int, label: int, index: int, num_frames: int = 48,
 def hr_to_lr(kp: np.ndarray, scale: float) -> np.ndarray:
     """Pixel-centre mapping of an area downscale by ``scale``."""
     return (kp + 0.5) / scale - 0.5
+
+
+# ----------------------------------------------------------------------------
+# rendering
+# ----------------------------------------------------------------------------
+class StickRenderer:
+    """Minimal built-in renderer (thick limbs, head disc, textured
+    background). Used only when the procedural people renderer is not
+    available, or when asked for (``renderer='stick'``)."""
+    name = 'stick'
+
+    def setup(self, rng: np.random.Generator, clip: Dict) -> Dict:
+        import cv2
+        W, H = clip['hr_size']
+        base = rng.uniform(40, 215, 3)
+        grad = rng.uniform(-60, 60, 3)
+        yy = np.linspace(0, 1, H)[:, None, None]
+        bg = np.clip(base + grad * yy + np.zeros((H, W, 3)), 0, 255)
+        for _ in range(int(rng.integers(3, 9))):  # clutter blobs
+            c = tuple(float(v) for v in rng.uniform(0, 255, 3))
+            p = (int(rng.integers(0, W)), int(rng.integers(0, H)))
+            ax = (int(rng.integers(5, W // 4)), int(rng.integers(5, H // 4)))
+            cv2.ellipse(bg, p, ax, float(rng.uniform(0, 180)), 0, 360, c, -1)
+        bg = cv2.GaussianBlur(bg.astype(np.uint8), (0, 0), 3)
+        bg = np.clip(bg + rng.normal(0, 4, bg.shape), 0, 255).astype(np.uint8)
+        shirt = rng.uniform(0, 255, 3)
+        pants = rng.uniform(0, 255, 3)
+        skin = np.array([rng.uniform(60, 200)] * 3) * np.array([0.8, 0.9, 1.1])
+        return dict(bg=bg, shirt=shirt, pants=pants, skin=np.clip(skin, 0, 255),
+                    width=clip['height_px'] * rng.uniform(0.05, 0.07))
+
+    def draw(self, state: Dict, kp: np.ndarray, depth: np.ndarray
+             ) -> np.ndarray:
+        import cv2
+        img = state['bg'].copy()
+        w = max(2, int(round(state['width'])))
+        S = 8  # sub-pixel precision for cv2 drawing
+        limbs = [((5, 7), 'shirt', 0.9), ((7, 9), 'skin', 0.7),
+                 ((6, 8), 'shirt', 0.9), ((8, 10), 'skin', 0.7),
+                 ((11, 13), 'pants', 1.1), ((13, 15), 'pants', 1.0),
+                 ((12, 14), 'pants', 1.1), ((14, 16), 'pants', 1.0)]
+        items = [(float(depth[[i, j]].mean()), (i, j), c, f)
+                 for (i, j), c, f in limbs]
+        items.append((float(depth[[5, 6, 11, 12]].mean()), None, 'shirt', 1))
+        items.append((float(depth[0]), 'head', 'skin', 1))
+        for _, ij, c, f in sorted(items, key=lambda x: x[0]):
+            col = tuple(float(v) for v in state[c])
+            if ij is None:
+                torso = kp[[5, 6, 12, 11]]
+                cv2.fillConvexPoly(img, np.round(torso * S).astype(np.int32),
+                                   col, cv2.LINE_AA, 3)
+                for a, b in ((5, 6), (11, 12), (5, 11), (6, 12)):
+                    cv2.line(img, tuple(np.round(kp[a] * S).astype(int)),
+                             tuple(np.round(kp[b] * S).astype(int)), col, w,
+                             cv2.LINE_AA, 3)
+            elif ij == 'head':
+                r = max(2.0, float(np.linalg.norm(kp[3] - kp[4])) * 0.6,
+                        0.9 * w)
+                c0 = kp[[1, 2, 3, 4]].mean(0)
+                neck = (kp[5] + kp[6]) / 2
+                cv2.line(img, tuple(np.round(neck * S).astype(int)),
+                         tuple(np.round(c0 * S).astype(int)), col,
+                         max(1, int(w * 0.7)), cv2.LINE_AA, 3)
+                cv2.circle(img, tuple(np.round(c0 * S).astype(int)),
+                           int(r * S), col, -1, cv2.LINE_AA, 3)
+            else:
+                i, j = ij
+                cv2.line(img, tuple(np.round(kp[i] * S).astype(int)),
+                         tuple(np.round(kp[j] * S).astype(int)), col,
+                         max(1, int(w * f)), cv2.LINE_AA, 3)
+        return img
+
+
+def make_renderer(kind: str = 'auto'):
+    """'procedural' (the project's people renderer), 'stick', or 'auto'
+    (procedural when importable, else stick)."""
+    if kind in ('auto', 'procedural'):
+        try:
+            return ProceduralRenderer()
+        except ImportError:
+            if kind == 'procedural':
+                raise
+    if kind in ('auto', 'stick'):
+        return StickRenderer()
+    raise ValueError(f"renderer must be 'auto', 'procedural' or 'stick', "
+                     f'got {kind!r}')
+
+
+class ProceduralRenderer:
+    """Adapter to :mod:`lrpose_mm.datasets.synthetic.render` /
+    ``people``."""
+    name = 'procedural'
+
+    def __init__(self):
+        raise ImportError('procedural people renderer not available yet')
