@@ -1,0 +1,5 @@
+# LR-direct: the pose network on the 32x24 LR crop itself, codec at the LR size (heatmaps 8x6).
+_base_ = ['./_base_/synthetic-people_hrnet-tiny.py']
+
+model = dict(head=dict(decoder={{_base_.lr_codec}}))
+train_dataloader = dict(dataset=dict(pipeline={{_base_.lr_train_pipeline}}))
