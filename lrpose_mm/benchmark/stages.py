@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Mapping, Optional
 
 from tqdm import tqdm
 
@@ -20,6 +20,13 @@ def atomic_write_json(path: Path, obj) -> None:
     tmp = path.with_suffix(path.suffix + '.tmp')
     tmp.write_text(json.dumps(obj, indent=2))
     os.replace(tmp, path)
+
+
+def _cli_options(cfg_options: Optional[Mapping[str, object]]) -> List[str]:
+    """``--cfg-options k=v ...`` arguments for tools/train.py and tools/test.py."""
+    if not cfg_options:
+        return []
+    return ['--cfg-options', *(f'{k}={v}' for k, v in cfg_options.items())]
 
 
 class StageRunner:
@@ -68,7 +75,7 @@ class StageRunner:
             raise RuntimeError(f'{desc} failed (exit {rc}); log: {log_file}\n' + ''.join(tail[-25:]))
         return time.time() - t0
 
-    def train(self, name: str, config: Path, cfg_options: Sequence[str] = ()) -> dict:
+    def train(self, name: str, config: Path, cfg_options: Mapping[str, object] = None) -> dict:
         """Train ``config`` into ``<work_dir>/<name>`` (skipped when done, resumed when interrupted)."""
         prev = self.done(name)
         if prev is not None:
@@ -78,16 +85,16 @@ class StageRunner:
         args = [self.python, 'tools/train.py', str(config), '--work-dir', str(wd)]
         if (wd / 'last_checkpoint').is_file():
             args.append('--resume')
-        if cfg_options:
-            args += ['--cfg-options', *cfg_options]
+        args += _cli_options(cfg_options)
         seconds = self._run(args, f'train {name}', wd / 'stage.log', _ITER_RE)
         ckpt = (wd / 'last_checkpoint').read_text().strip()
         info = dict(checkpoint=ckpt, config=str(config), train_seconds=round(seconds, 1),
-                    cfg_options=list(cfg_options))
+                    cfg_options=dict(cfg_options or {}))
         atomic_write_json(wd / 'done.json', info)
         return info
 
-    def test(self, name: str, config: Path, checkpoint: str, cfg_options: Sequence[str] = ()) -> Dict:
+    def test(self, name: str, config: Path, checkpoint: str,
+             cfg_options: Mapping[str, object] = None) -> Dict:
         """Evaluate a checkpoint with tools/test.py; returns the metrics dict (cached)."""
         wd = self.stage_dir(name)
         out = wd / 'metrics.json'
@@ -95,7 +102,6 @@ class StageRunner:
             return json.loads(out.read_text())
         args = [self.python, 'tools/test.py', str(config), checkpoint, '--work-dir', str(wd / 'test'),
                 '--out', str(out)]
-        if cfg_options:
-            args += ['--cfg-options', *cfg_options]
+        args += _cli_options(cfg_options)
         self._run(args, f'test  {name}', wd / 'test.log', _TEST_RE)
         return json.loads(out.read_text())
