@@ -1,0 +1,33 @@
+# LR-direct: the pose network on the 64x48 LR crop itself, codec at the LR size.
+# Start from your COCO-trained pose weights with
+#   --cfg-options model.pose_init_cfg.checkpoint=/path/to/pose.pth  (or load_from=...)
+_base_ = ['./_base_/coco-lr_runtime.py', './_base_/models/res50.py']
+
+sr_scale = 4
+codec = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=2)
+model = dict(
+    head=dict(decoder=codec),
+)
+
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomHalfBody'),
+    dict(type='RandomBBoxTransform'),
+    dict(type='TopdownAffine', input_size=(192, 256)),
+    dict(type='LowResDegrade', scale=sr_scale, kernel='bicubic', blur_sigma=(0.2, 1.5), blur_prob=0.3,
+         noise_sigma=(0.0, 5.0), noise_prob=0.3, jpeg_quality=(50, 95), jpeg_prob=0.3),
+    dict(type='GenerateTarget', encoder=codec),  # after degradation: LR-size targets
+    dict(type='PackSRPoseInputs'),
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=(192, 256)),
+    dict(type='LowResDegrade', scale=sr_scale, kernel='bicubic', deterministic=True),
+    dict(type='PackSRPoseInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = val_dataloader

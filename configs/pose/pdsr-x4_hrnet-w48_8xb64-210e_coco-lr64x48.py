@@ -1,0 +1,39 @@
+# Pose-driven SR: SR neck and pose network trained jointly from the 64x48 LR crop (pose loss
+# through the pose network + pixel + keypoint-weighted pixel + pose-feature terms).
+# Start from your COCO-trained pose weights with
+#   --cfg-options model.pose_init_cfg.checkpoint=/path/to/pose.pth  (or load_from=...)
+_base_ = ['./_base_/coco-lr_runtime.py', './_base_/models/hrnet-w48.py']
+
+sr_scale = 4
+codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)
+model = dict(
+    sr_neck=dict(_delete_=True, type='PoseDrivenSRNeck', scale=sr_scale),
+    head=dict(decoder=codec),
+    sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, keypoint_weight=1.0, feature_weight=0.1),
+    pose_loss_to_sr=True,
+)
+
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='RandomFlip', direction='horizontal'),
+    dict(type='RandomHalfBody'),
+    dict(type='RandomBBoxTransform'),
+    dict(type='TopdownAffine', input_size=(192, 256)),
+    dict(type='GenerateTarget', encoder=codec),  # HR targets, before degradation
+    dict(type='LowResDegrade', scale=sr_scale, kernel='bicubic', blur_sigma=(0.2, 1.5), blur_prob=0.3,
+         noise_sigma=(0.0, 5.0), noise_prob=0.3, jpeg_quality=(50, 95), jpeg_prob=0.3),
+    dict(type='PackSRPoseInputs'),
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=(192, 256)),
+    dict(type='LowResDegrade', scale=sr_scale, kernel='bicubic', deterministic=True),
+    dict(type='PackSRPoseInputs'),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = [{{_base_.val_evaluator}}, dict(type='SRQualityMetric')]
+test_evaluator = val_evaluator
