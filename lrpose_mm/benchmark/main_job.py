@@ -147,8 +147,8 @@ def run_main_job(out_dir: Path, work_dir: Path, budget: Budget, command: str,
 
     rows = build_rows(results, lr_key='lr-direct', hr_key=HR_ORACLE.key)
     meta = dict(
-        data=(f'procedural people ({data_info.get("train_people", "?")} train / '
-              f'{data_info.get("val_people", "?")} val people in {budget.num_train_images} / '
+        data=(f'procedural people ({data_info["train"]["num_people"]} train / '
+              f'{data_info["val"]["num_people"]} val people in {budget.num_train_images} / '
               f'{budget.num_val_images} images, seed {budget.seed}); HR crops 128x96, LR 32x24 (x4)'),
         protocol=(f'HR oracle trained {budget.hr_iters} iterations from scratch; every other variant '
                   f'starts from it and trains {budget.ft_iters} iterations (batch {budget.batch_size}); '
