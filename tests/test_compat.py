@@ -24,7 +24,7 @@ def test_mmaction_models_imports_and_drn_raises_clearly():
     drn = sys.modules['mmaction.models.localizers.drn.drn']
     assert drn.DRN is compat.DRNUnavailable
     with pytest.raises(RuntimeError, match='DRN is not available.*#2714'):
-        MODELS.build(dict(type='DRN'))
+        MODELS.build(dict(type='DRN', _scope_='mmaction'))
 
 
 def test_drn_finder_serves_only_the_missing_names():

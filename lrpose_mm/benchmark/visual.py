@@ -58,10 +58,9 @@ def _to_bgr_uint8(img: torch.Tensor) -> np.ndarray:
     return np.clip(arr, 0, 255).astype(np.uint8).copy()
 
 
-def _sr_image_bgr(model: torch.nn.Module, sample) -> np.ndarray:
-    """The SR output attached to a prediction (RGB/BGR handled by the preprocessor)."""
-    from lrpose_mm.models.pose_estimators.sr_topdown import sr_image_to_bgr
-    return sr_image_to_bgr(model, sample)
+def _sr_image_bgr(sample) -> np.ndarray:
+    """The SR output attached to a prediction (``pred_sr_img``: float 3xHxW, 0..255, BGR)."""
+    return _to_bgr_uint8(sample.pred_sr_img)
 
 
 def _draw(img: np.ndarray, kpts: np.ndarray, scores: np.ndarray, thr: float = 0.2) -> np.ndarray:
@@ -107,7 +106,7 @@ def picture_grid(models: Dict[str, LoadedModel], columns: List[Tuple[str, str]],
             if key in ('lr-direct', 'hr-oracle', 'lr-direct-simcc'):
                 view = inp  # the network input itself (the LR crop, or the HR crop)
             else:
-                view = _sr_image_bgr(lm.model, pred)
+                view = _sr_image_bgr(pred)
             view = cv2.resize(view, (cw, ch), interpolation=cv2.INTER_NEAREST)
             kp = _image_to_crop(pred.pred_instances.keypoints[0], pred.metainfo, (cw, ch))
             tiles.append(_draw(view, kp, pred.pred_instances.keypoint_scores[0]))

@@ -1,1 +1,4 @@
-"""Placeholder (being written)."""
+"""Evaluation metrics of lrpose_mm (importing registers them)."""
+from .sr_quality_metric import SRQualityMetric
+
+__all__ = ['SRQualityMetric']

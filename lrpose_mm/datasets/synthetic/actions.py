@@ -3,9 +3,9 @@ to low-resolution video with ground-truth skeletons kept.
 
 A clip is a person (random body proportions) performing one action with
 random speed, phase, amplitude, view angle, position, scale and motion noise.
-The motion is a small 3D kinematic model (joint angles -> 3D joints -> 17
-COCO keypoints by orthographic projection, so turning around and view angles
-foreshorten correctly). Frames are drawn at high resolution by the procedural
+The motion drives the shared 3D body model (:mod:`.body_model`: per-frame
+``JointAngles`` -> 17 COCO keypoints, orthographic, so turning around and
+view angles foreshorten correctly). Frames are drawn at high resolution by the
 people renderer (:mod:`lrpose_mm.datasets.synthetic.render`), then shrunk by
 ``scale`` (INTER_AREA) to the low-resolution video, where people are about
 32 to 48 pixels tall.
@@ -40,19 +40,10 @@ TAU = 2 * math.pi
 
 
 # ----------------------------------------------------------------------------
-# body proportions (fractions of standing height) and motion parameters
+# motion: per-frame JointAngles of the shared body model (body_model.py)
 # ----------------------------------------------------------------------------
-def sample_proportions(rng: np.random.Generator) -> Dict[str, float]:
-    """Random limb lengths as fractions of the standing height."""
-    j = lambda v, r=0.08: float(v * (1 + rng.uniform(-r, r)))  # noqa: E731
-    return dict(head_r=j(0.062), neck=j(0.035), torso=j(0.29),
-                shoulder_w=j(0.115, 0.12), hip_w=j(0.075, 0.12),
-                upper_arm=j(0.175), forearm=j(0.16), thigh=j(0.245),
-                shin=j(0.245))
-
-
 def _smooth_noise(rng, t: np.ndarray, amp: float) -> np.ndarray:
-    """Low-frequency noise: two random sinusoids (1-3 cycles per clip)."""
+    """Low-frequency noise: two random sinusoids (0.5-3 cycles per clip)."""
     out = np.zeros_like(t)
     for _ in range(2):
         f = rng.uniform(0.5, 3.0)
@@ -60,231 +51,147 @@ def _smooth_noise(rng, t: np.ndarray, amp: float) -> np.ndarray:
     return out
 
 
-def _dir(elev, azim, side):
-    """Unit limb direction: elev 0 = straight down, pi = straight up; azim 0
-    = sideways outward (towards ``side``: +1 person's left), pi/2 =
-    forward."""
-    elev, azim = np.asarray(elev), np.asarray(azim)
-    return np.stack([side * np.sin(elev) * np.cos(azim), -np.cos(elev),
-                     np.sin(elev) * np.sin(azim)], -1)
-
-
 def _pulse(x: np.ndarray, sharp: float = 1.0) -> np.ndarray:
     """Periodic 0..1 bump (period 1)."""
-    s = 0.5 - 0.5 * np.cos(TAU * x)
+    s = 0.5 - 0.5 * np.cos(TAU * np.asarray(x))
     return s**sharp
 
 
-def action_angles(label: int, rng: np.random.Generator, t: np.ndarray
-                  ) -> Dict[str, np.ndarray]:
-    """Joint-angle tracks (each of shape (T,)) of one action clip.
+NOISY = ('spine_bend', 'spine_side', 'spine_twist', 'neck_pitch', 'neck_yaw',
+         'neck_roll') + tuple(f'{s}_{j}' for s in 'lr' for j in (
+             'shoulder_flex', 'shoulder_abd', 'shoulder_rot', 'elbow',
+             'hip_flex', 'hip_abd', 'knee'))
 
-    Keys: ``{l,r}_arm_e/a`` (upper arm elevation/azimuth), ``{l,r}_fore_e/a``
-    (forearm, absolute), ``{l,r}_thigh``, ``{l,r}_knee`` (flexion),
-    ``pitch`` (trunk bow), ``yaw`` (body turn), ``lift`` (airborne height,
-    fraction of height).
-    """
+
+def action_tracks(label: int, rng: np.random.Generator, t: np.ndarray
+                  ) -> Tuple[Dict[str, np.ndarray], np.ndarray]:
+    """Joint-angle tracks (degrees, each of shape (T,), keys =
+    ``JointAngles`` fields) and the airborne lift (T,) in body units, for
+    one clip of class ``label`` at clip times ``t`` in [0, 1)."""
     T = len(t)
     name = ACTION_CLASSES[label]
-    amp = rng.uniform(0.75, 1.2)
+    amp = rng.uniform(0.8, 1.15)
     speed = rng.uniform(0.75, 1.35)
     phase = rng.random()
     z = np.zeros(T)
-    # relaxed stance
-    a: Dict[str, np.ndarray] = {}
-    for s in 'lr':
-        a[f'{s}_arm_e'] = z + rng.uniform(0.08, 0.3)
-        a[f'{s}_arm_a'] = z + rng.uniform(0.0, 0.6)
-        a[f'{s}_fore_e'] = a[f'{s}_arm_e'] + rng.uniform(0.0, 0.35)
-        a[f'{s}_fore_a'] = z + rng.uniform(0.6, 1.4)
-        a[f'{s}_thigh'] = z + rng.uniform(-0.05, 0.08)
-        a[f'{s}_knee'] = z + rng.uniform(0.0, 0.12)
-        a[f'{s}_leg_out'] = z + rng.uniform(0.02, 0.12)
-    a['pitch'] = z + rng.uniform(-0.03, 0.05)
-    a['yaw'] = z.copy()
-    a['lift'] = z.copy()
+    u = lambda lo, hi: z + rng.uniform(lo, hi)  # noqa: E731
+    a: Dict[str, np.ndarray] = dict(
+        yaw=z.copy(), pitch=u(-8, 8), roll=u(-3, 3), spine_bend=u(-3, 6),
+        spine_side=u(-3, 3), spine_twist=u(-5, 5), neck_pitch=u(-5, 10),
+        neck_yaw=u(-15, 15), neck_roll=u(-5, 5))
+    for s in 'lr':  # relaxed stance
+        a[f'{s}_shoulder_flex'] = u(-5, 15)
+        a[f'{s}_shoulder_abd'] = u(4, 18)
+        a[f'{s}_shoulder_rot'] = u(-10, 20)
+        a[f'{s}_elbow'] = u(5, 35)
+        a[f'{s}_hip_flex'] = u(-3, 6)
+        a[f'{s}_hip_abd'] = u(1, 8)
+        a[f'{s}_knee'] = u(0, 8)
+    lift = z.copy()
     x = speed * t
 
     if name in ('wave_left_hand', 'wave_right_hand'):
         s = 'l' if name == 'wave_left_hand' else 'r'
-        cyc = 3.0 * x + phase
-        a[f'{s}_arm_e'] = z + rng.uniform(1.6, 2.2)
-        a[f'{s}_arm_a'] = z + rng.uniform(0.0, 0.5)
-        # forearm up, swinging sideways in the frontal plane
-        th = 0.25 + 0.45 * amp * np.sin(TAU * cyc)
-        a[f'{s}_fore_e'] = np.pi - np.abs(th) - 0.15
-        a[f'{s}_fore_a'] = np.where(th >= 0, 0.2, np.pi - 0.2)
+        cyc = rng.uniform(2.5, 3.5) * x + phase
+        a[f'{s}_shoulder_abd'] = u(85, 125)
+        a[f'{s}_shoulder_flex'] = u(0, 25)
+        a[f'{s}_shoulder_rot'] = u(80, 95)
+        a[f'{s}_elbow'] = 85 + 35 * amp * np.sin(TAU * cyc)
     elif name == 'clap':
-        cyc = 2.5 * x + phase
+        cyc = rng.uniform(2.0, 3.0) * x + phase
         c = _pulse(cyc)
         for s in 'lr':
-            a[f'{s}_arm_e'] = z + rng.uniform(1.1, 1.5)
-            a[f'{s}_arm_a'] = z + 1.2
-            a[f'{s}_fore_e'] = z + rng.uniform(1.4, 1.8)
-            a[f'{s}_fore_a'] = 1.3 + 0.9 * amp * c  # inwards to the midline
+            a[f'{s}_shoulder_flex'] = u(65, 90)
+            a[f'{s}_shoulder_abd'] = 25 - 44 * amp * c
+            a[f'{s}_shoulder_rot'] = u(-10, 10)
+            a[f'{s}_elbow'] = u(10, 30)
     elif name == 'punch':
-        cyc = 2.0 * x + phase
+        cyc = rng.uniform(1.6, 2.4) * x + phase
         for s, off in (('l', 0.0), ('r', 0.5)):
-            u = (cyc + off) % 1.0
-            p = np.where(u < 0.5, _pulse(2 * u, 2.0), 0.0)
-            a[f'{s}_arm_e'] = 0.7 + (0.85 * amp) * p
-            a[f'{s}_arm_a'] = z + 1.45
-            a[f'{s}_fore_e'] = 2.3 - (0.75 * amp) * p
-            a[f'{s}_fore_a'] = z + 1.57
+            v = (cyc + off) % 1.0
+            p = np.where(v < 0.5, _pulse(2 * v, 2.0), 0.0) * amp
+            a[f'{s}_shoulder_flex'] = 45 + 45 * p
+            a[f'{s}_shoulder_abd'] = 15 - 15 * p
+            a[f'{s}_shoulder_rot'] = u(-5, 10)
+            a[f'{s}_elbow'] = 125 - 120 * np.clip(p, 0, 1)
+        a['spine_twist'] = a['spine_twist'] + 12 * np.sin(TAU * cyc)
     elif name == 'kick':
         s = 'l' if rng.random() < 0.5 else 'r'
-        cyc = 1.6 * x + phase
+        cyc = rng.uniform(1.3, 2.0) * x + phase
         p = _pulse(cyc, 1.5)
-        a[f'{s}_thigh'] = 1.25 * amp * p
-        a[f'{s}_knee'] = 0.2 + 1.0 * np.clip(np.sin(TAU * cyc), 0, 1) * (
-            1 - p) + 0.1
+        a[f'{s}_hip_flex'] = 85 * amp * p
+        a[f'{s}_knee'] = 5 + 240 * p * (1 - p) * (np.sin(TAU * cyc) > 0)
         for o in 'lr':
-            a[f'{o}_arm_e'] = z + rng.uniform(0.4, 0.7)
-            a[f'{o}_arm_a'] = z + 0.3
-            a[f'{o}_fore_e'] = z + rng.uniform(0.8, 1.4)
-        a['pitch'] = a['pitch'] - 0.15 * p
+            a[f'{o}_shoulder_abd'] = u(25, 45)
+            a[f'{o}_elbow'] = u(40, 90)
+        a['spine_bend'] = a['spine_bend'] - 12 * p
     elif name == 'squat':
-        cyc = 1.3 * x + phase
-        p = _pulse(cyc)
+        cyc = rng.uniform(1.0, 1.6) * x + phase
+        p = _pulse(cyc) * amp
         for s in 'lr':
-            a[f'{s}_thigh'] = 1.35 * amp * p
-            a[f'{s}_knee'] = 2.3 * amp * p
-            a[f'{s}_arm_e'] = a[f'{s}_arm_e'] + 1.2 * p
-            a[f'{s}_arm_a'] = z + 1.4
-            a[f'{s}_fore_e'] = a[f'{s}_arm_e'] + 0.1
-        a['pitch'] = a['pitch'] + 0.45 * p
+            a[f'{s}_hip_flex'] = 100 * p
+            a[f'{s}_knee'] = 125 * p
+            a[f'{s}_shoulder_flex'] = a[f'{s}_shoulder_flex'] + 75 * p
+            a[f'{s}_elbow'] = a[f'{s}_elbow'] * (1 - p)
+        a['spine_bend'] = a['spine_bend'] + 30 * p
     elif name == 'jump':
-        cyc = 1.8 * x + phase
-        u = cyc % 1.0
-        air = np.clip(np.sin(TAU * (u - 0.25) / 1.0 * 1.0), 0, None) * (
-            (u > 0.25) & (u < 0.75))
-        crouch = _pulse(u * 2, 1.0) * (u < 0.25) + _pulse(
-            (u - 0.75) * 2, 1.0) * (u >= 0.75)
-        a['lift'] = 0.14 * amp * air
+        cyc = rng.uniform(1.4, 2.2) * x + phase
+        v = cyc % 1.0
+        air = np.where((v > 0.25) & (v < 0.75), np.sin(TAU * (v - 0.25)), 0.0)
+        air = np.clip(air, 0, None)
+        crouch = np.where(v < 0.25, _pulse(2 * v), 0.0) + np.where(
+            v >= 0.75, _pulse(2 * (v - 0.75)), 0.0)
+        lift = 0.14 * amp * air
         for s in 'lr':
-            a[f'{s}_thigh'] = 0.7 * crouch + 0.1 * air
-            a[f'{s}_knee'] = 1.1 * crouch + 0.15 * air
-            a[f'{s}_arm_e'] = 0.25 + 2.3 * air + 0.3 * crouch
-            a[f'{s}_arm_a'] = z + 1.2
-            a[f'{s}_fore_e'] = a[f'{s}_arm_e'] + 0.1
-        a['pitch'] = a['pitch'] + 0.3 * crouch
+            a[f'{s}_hip_flex'] = 55 * crouch + 8 * air
+            a[f'{s}_knee'] = 80 * crouch + 10 * air
+            a[f'{s}_shoulder_flex'] = -20 * crouch + 150 * air
+            a[f'{s}_shoulder_abd'] = a[f'{s}_shoulder_abd'] + 15 * air
+        a['spine_bend'] = a['spine_bend'] + 25 * crouch
     elif name == 'bow':
-        cyc = 1.1 * x + phase
-        a['pitch'] = a['pitch'] + 1.05 * amp * _pulse(cyc, 1.3)
+        cyc = rng.uniform(0.9, 1.4) * x + phase
+        p = _pulse(cyc, 1.3) * amp
+        a['spine_bend'] = a['spine_bend'] + 75 * p
+        a['neck_pitch'] = a['neck_pitch'] + 15 * p
         for s in 'lr':
-            a[f'{s}_arm_e'] = z + rng.uniform(0.02, 0.12)
-            a[f'{s}_fore_e'] = a[f'{s}_arm_e'] + 0.05
+            a[f'{s}_shoulder_abd'] = u(3, 8)
+            a[f'{s}_elbow'] = u(3, 12)
+            a[f'{s}_shoulder_flex'] = a[f'{s}_shoulder_flex'] + 20 * p
     elif name == 'raise_both_arms':
-        cyc = 1.3 * x + phase
+        cyc = rng.uniform(1.0, 1.6) * x + phase
         p = _pulse(cyc, 0.8)
-        az = rng.uniform(0.0, 1.4)
+        w = rng.uniform(0, 1)  # sideways (abduction) .. forward (flexion)
+        top = rng.uniform(150, 175) * min(amp, 1.0)
         for s in 'lr':
-            a[f'{s}_arm_e'] = 0.2 + 2.6 * min(amp, 1.05) * p
-            a[f'{s}_arm_a'] = z + az
-            a[f'{s}_fore_e'] = a[f'{s}_arm_e'] + 0.08
-            a[f'{s}_fore_a'] = z + az
+            a[f'{s}_shoulder_abd'] = 8 + (top - 8) * p * w
+            a[f'{s}_shoulder_flex'] = (top * p) * (1 - w)
+            a[f'{s}_elbow'] = u(3, 15)
+            a[f'{s}_shoulder_rot'] = u(-5, 5)
     elif name == 'turn_around':
-        turns = rng.choice([-1, 1]) * (0.8 + 0.4 * speed)
-        ramp = np.clip((t - 0.1) / 0.8, 0, 1)
-        a['yaw'] = turns * TAU * (0.5 - 0.5 * np.cos(np.pi * ramp))
-        for s, o in (('l', 0.0), ('r', 0.5)):
-            a[f'{s}_arm_e'] = a[f'{s}_arm_e'] + 0.15 * np.sin(
-                TAU * (3 * x + o))
+        turns = rng.choice([-1.0, 1.0]) * rng.uniform(0.75, 1.15)
+        ramp = np.clip((t * speed - 0.05) / 0.85, 0, 1)
+        a['yaw'] = turns * 360 * (0.5 - 0.5 * np.cos(np.pi * ramp))
+        for s, off in (('l', 0.0), ('r', 0.5)):
+            a[f'{s}_shoulder_flex'] = a[f'{s}_shoulder_flex'] + 12 * np.sin(
+                TAU * (3 * x + off))
+            a[f'{s}_hip_flex'] = 10 * np.clip(np.sin(TAU * (3 * x + off)), 0,
+                                              None)
+            a[f'{s}_knee'] = a[f'{s}_knee'] + 15 * np.clip(
+                np.sin(TAU * (3 * x + off)), 0, None)
     else:  # pragma: no cover
-        raise ValueError(label)
+        raise ValueError(f'unknown action label {label}')
 
-    # motion noise on every angle track
-    for k in list(a):
-        if k in ('lift', ):
-            continue
-        a[k] = a[k] + _smooth_noise(rng, t, 0.06 if k != 'yaw' else 0.08)
-    return a
+    for k in NOISY:  # smooth motion noise on every anatomical joint
+        a[k] = a[k] + _smooth_noise(rng, t, 4.0)
+    return a, lift
 
 
-def skeleton_3d(angles: Dict[str, np.ndarray], prop: Dict[str, float]
-                ) -> np.ndarray:
-    """Joint angles -> (T, 17, 3) COCO joints (+x person's left, +y up,
-    +z forward; height 1, feet on the ground unless ``lift``)."""
-    T = len(angles['pitch'])
-    J = np.zeros((T, 17, 3))
-    ex = np.array([1.0, 0, 0])
-    up = np.array([0, 1.0, 0])
-    fw = np.array([0, 0, 1.0])
-    hip_c = np.zeros((T, 3))  # pelvis centre (origin; set later)
-    cp, sp = np.cos(angles['pitch']), np.sin(angles['pitch'])
-
-    def trunk(v):  # rotate trunk-frame vectors by the bow pitch (about x)
-        v = np.broadcast_to(v, (T, 3))
-        return np.stack([v[:, 0], v[:, 1] * cp - v[:, 2] * sp,
-                         v[:, 1] * sp + v[:, 2] * cp], -1)
-
-    sh_c = hip_c + trunk(up * prop['torso'])
-    for s, side, i_sh, i_el, i_wr, i_hip, i_kn, i_an in (
-            ('l', 1, 5, 7, 9, 11, 13, 15), ('r', -1, 6, 8, 10, 12, 14, 16)):
-        sh = sh_c + trunk(ex * side * prop['shoulder_w'])
-        el = sh + trunk(_dir(angles[f'{s}_arm_e'], angles[f'{s}_arm_a'],
-                             side)) * prop['upper_arm']
-        wr = el + trunk(_dir(angles[f'{s}_fore_e'], angles[f'{s}_fore_a'],
-                             side)) * prop['forearm']
-        hp = hip_c + ex * side * prop['hip_w']
-        out = angles[f'{s}_leg_out'][:, None]
-        th = angles[f'{s}_thigh'][:, None]
-        kn_dir = np.concatenate([side * np.sin(out), -np.cos(th) * np.cos(out),
-                                 np.sin(th) * np.cos(out)], 1)
-        kn = hp + kn_dir * prop['thigh']
-        sh_e = th - angles[f'{s}_knee'][:, None]
-        an_dir = np.concatenate([side * np.sin(out), -np.cos(sh_e) *
-                                 np.cos(out), np.sin(sh_e) * np.cos(out)], 1)
-        an = kn + an_dir * prop['shin']
-        J[:, i_sh], J[:, i_el], J[:, i_wr] = sh, el, wr
-        J[:, i_hip], J[:, i_kn], J[:, i_an] = hp, kn, an
-    r = prop['head_r']
-    head = sh_c + trunk(up * (prop['neck'] + r))
-    J[:, 0] = head + trunk(fw * 0.95 * r - up * 0.15 * r)
-    for side, i_eye, i_ear in ((1, 1, 3), (-1, 2, 4)):
-        J[:, i_eye] = head + trunk(fw * 0.75 * r + ex * side * 0.38 * r +
-                                   up * 0.15 * r)
-        J[:, i_ear] = head + trunk(ex * side * 0.95 * r - fw * 0.05 * r)
-    # feet on the ground (ankle height ~0.04), then airborne lift
-    ground = J[:, [15, 16], 1].min(1)
-    J[:, :, 1] += (0.04 - ground)[:, None] + angles['lift'][:, None]
-    # body turn (about the vertical axis through the pelvis)
-    cy, sy = np.cos(angles['yaw']), np.sin(angles['yaw'])
-    X, Z = J[..., 0].copy(), J[..., 2].copy()
-    J[..., 0] = X * cy[:, None] + Z * sy[:, None]
-    J[..., 2] = -X * sy[:, None] + Z * cy[:, None]
-    return J
-
-
-def project(J: np.ndarray, view_yaw: float, height_px: float,
-            center_x: float, ground_y: float, roll: float = 0.0
-            ) -> np.ndarray:
-    """Orthographic camera: (T,17,3) -> (T,17,2) pixels. The camera looks at
-    the person's front when ``view_yaw`` = 0 (person's left on image
-    right)."""
-    c, s = math.cos(view_yaw), math.sin(view_yaw)
-    x = J[..., 0] * c + J[..., 2] * s
-    y = J[..., 1]
-    cr, sr = math.cos(roll), math.sin(roll)
-    xr, yr = x * cr - y * sr, x * sr + y * cr
-    return np.stack([center_x + height_px * xr, ground_y - height_px * yr],
-                    -1)
-
-
-def depth_order(J: np.ndarray, view_yaw: float) -> np.ndarray:
-    """(T,17) depth towards the camera (larger = nearer)."""
-    c, s = math.cos(view_yaw), math.sin(view_yaw)
-    return -J[..., 0] * s + J[..., 2] * c
-
-
-# ----------------------------------------------------------------------------
-# a clip
-# ----------------------------------------------------------------------------
 def clip_rng(seed: int, label: int, index: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), int(label), int(index), 5])
 
 
 def clip_split(index: int) -> str:
+    """Fixed split: every 5th clip of a class is val."""
     return 'val' if index % 5 == 4 else 'train'
 
 
@@ -292,45 +199,73 @@ def sample_clip(seed: int, label: int, index: int, num_frames: int = 48,
                 lr_size: Tuple[int, int] = (80, 64), scale: int = 4,
                 person_height_lr: Tuple[float, float] = (32, 48)
                 ) -> Dict[str, object]:
-    """The motion of one clip (no pixels): HR keypoints (T,17,2), the
-    joint depth (T,17), body proportions, view and the clip's RNG (for the
-    renderer, so rendering stays deterministic too)."""
+    """The motion of one clip (no pixels yet).
+
+    Returns a dict with the HR keypoints (T,17,2) and their depth (T,17)
+    (pixels, larger = nearer), the per-frame ``JointAngles``, the
+    ``BodyShape``, the pelvis image positions ``root_xy`` (T,2), the
+    standing height in HR pixels, and the clip's RNG (passed on to the
+    renderer, so rendering stays deterministic).
+    """
+    from .body_model import (JointAngles, pose_to_keypoints, sample_body,
+                             skeleton_3d)
     rng = clip_rng(seed, label, index)
     t = np.arange(num_frames) / float(num_frames)
-    prop = sample_proportions(rng)
-    ang = action_angles(label, rng, t)
-    J = skeleton_3d(ang, prop)
-    view = float(rng.uniform(-0.6, 0.6))
-    roll = float(rng.normal(0, 0.03))
+    body = sample_body(rng)
+    tracks, lift = action_tracks(label, rng, t)
+    view = float(rng.uniform(-35, 35))  # camera azimuth around the person
+    tracks['yaw'] = tracks['yaw'] + view
+    angles = [_clip_angles(JointAngles.from_dict(
+        {k: float(v[i]) for k, v in tracks.items()}))
+        for i in range(num_frames)]
     W, H = lr_size[0] * scale, lr_size[1] * scale
     hpx = float(rng.uniform(*person_height_lr)) * scale
-    kp = project(J, view, hpx, 0.0, 0.0, roll)
-    # head top is ~1 head radius above the eyes; place the clip's extent
-    lo = kp.reshape(-1, 2).min(0)
+    s = hpx / body.standing_height
+    # pelvis height so that the lower foot stands on the ground (+ lift)
+    kps, deps, tops, pel = [], [], [], []
+    for i, ang in enumerate(angles):
+        P = skeleton_3d(ang, body)
+        foot = min(P['left_ankle'][1], P['right_ankle'][1],
+                   P['left_toe'][1], P['right_toe'][1])
+        ph = body.ankle_height * 0.5 - foot + float(lift[i])
+        root = (0.0, -s * ph)  # ground line at y = 0 for now
+        kp, dp = pose_to_keypoints(ang, body, root, hpx, return_depth=True)
+        kps.append(kp)
+        deps.append(dp)
+        tops.append(root[1] - s * P['head_top'][1])
+        pel.append(root)
+    kp = np.asarray(kps, np.float64)
+    root_xy = np.asarray(pel, np.float64)
+    lo = np.minimum(kp.reshape(-1, 2).min(0), [np.inf, min(tops)])
     hi = kp.reshape(-1, 2).max(0)
-    lo[1] -= prop['head_r'] * hpx * 1.2
-    ext = hi - lo
     margin = 2.0 * scale
-    if ext[1] + 2 * margin > H or ext[0] + 2 * margin > W:  # shrink to fit
-        f = min((H - 2 * margin) / ext[1], (W - 2 * margin) / ext[0])
-        kp *= f
-        hpx *= f
-        lo *= f
-        hi *= f
-        ext = hi - lo
-    ox = rng.uniform(margin - lo[0], W - margin - hi[0])
-    oy = rng.uniform(margin - lo[1], H - margin - hi[1])
-    kp = kp + np.array([ox, oy])
+    ext = hi - lo
+    f = min(1.0, (H - 2 * margin) / ext[1], (W - 2 * margin) / ext[0])
+    if f < 1.0:  # a jump or a wide pose would leave the frame: zoom out
+        f *= 1 - 1e-6
+        kp, root_xy, lo, hi, hpx = kp * f, root_xy * f, lo * f, hi * f, hpx * f
+        deps = [d * f for d in deps]
+    ox = rng.uniform(margin - lo[0], max(margin - lo[0], W - margin - hi[0]))
+    oy = rng.uniform(margin - lo[1], max(margin - lo[1], H - margin - hi[1]))
+    off = np.array([ox, oy])
     return dict(label=label, index=index, name=ACTION_CLASSES[label],
-                keypoints=kp.astype(np.float32),
-                depth=depth_order(J, view).astype(np.float32),
-                proportions=prop, view_yaw=view, height_px=hpx,
-                hr_size=(W, H), lr_size=tuple(lr_size), scale=scale, rng=rng)
+                keypoints=(kp + off).astype(np.float32),
+                depth=np.asarray(deps, np.float32),
+                root_xy=(root_xy + off).astype(np.float32), angles=angles,
+                body=body, view_yaw=view, height_px=hpx, hr_size=(W, H),
+                lr_size=tuple(lr_size), scale=scale, rng=rng)
+
+
+def _clip_angles(ang):
+    """Clip anatomical joints to the body model's limits (yaw is free)."""
+    yaw = ang.yaw
+    out = ang.clipped()
+    return out.replace(yaw=yaw)
 
 
 def hr_to_lr(kp: np.ndarray, scale: float) -> np.ndarray:
     """Pixel-centre mapping of an area downscale by ``scale``."""
-    return (kp + 0.5) / scale - 0.5
+    return (np.asarray(kp) + 0.5) / scale - 0.5
 
 
 # ----------------------------------------------------------------------------
@@ -420,9 +355,242 @@ def make_renderer(kind: str = 'auto'):
 
 
 class ProceduralRenderer:
-    """Adapter to :mod:`lrpose_mm.datasets.synthetic.render` /
-    ``people``."""
+    """The project's procedural people renderer
+    (:mod:`lrpose_mm.datasets.synthetic.render`): a cluttered background per
+    clip, a clothed person (appearance per clip) drawn from the keypoints and
+    their depth (exact self-occlusion)."""
     name = 'procedural'
 
     def __init__(self):
-        raise ImportError('procedural people renderer not available yet')
+        from .render import (render_background, render_person,
+                             sample_appearance)
+        self._bg, self._person, self._app = (render_background, render_person,
+                                             sample_appearance)
+
+    def setup(self, rng: np.random.Generator, clip: Dict) -> Dict:
+        W, H = clip['hr_size']
+        return dict(bg=self._bg(rng, H, W), app=self._app(rng),
+                    body=clip['body'], height_px=clip['height_px'])
+
+    def draw(self, state: Dict, kp: np.ndarray, depth: np.ndarray
+             ) -> np.ndarray:
+        img = state['bg'].copy()
+        res = self._person(img, kp, state['body'], state['app'],
+                           depth=depth, height_px=state['height_px'])
+        state.setdefault('self_visible', []).append(
+            np.asarray(res.self_visible, bool))
+        return img
+
+
+# ----------------------------------------------------------------------------
+# a dataset of clips on disk
+# ----------------------------------------------------------------------------
+GENERATOR_VERSION = 1
+
+
+def _write_video(frames: Sequence[np.ndarray], path: str, fps: float) -> None:
+    """mp4v video, written to a temp file then moved into place."""
+    import os
+    import tempfile
+
+    import cv2
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.mp4', dir=folder)
+    os.close(fd)
+    try:
+        h, w = frames[0].shape[:2]
+        vw = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                             (w, h))
+        if not vw.isOpened():
+            raise IOError(f'cv2.VideoWriter cannot write {path} (mp4v)')
+        for f in frames:
+            vw.write(f)
+        vw.release()
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def render_clip(clip: Dict, renderer, lr_noise: float = 2.0
+                ) -> Tuple[List[np.ndarray], List[np.ndarray]]:
+    """HR frames from the renderer and their LR versions (INTER_AREA
+    downscale by ``clip['scale']`` + mild sensor noise)."""
+    import cv2
+    rng = clip['rng']
+    state = renderer.setup(rng, clip)
+    state.pop('self_visible', None)
+    W, H = clip['lr_size']
+    hr, lr = [], []
+    for t in range(len(clip['keypoints'])):
+        f = renderer.draw(state, clip['keypoints'][t], clip['depth'][t])
+        hr.append(f)
+        small = cv2.resize(f, (W, H), interpolation=cv2.INTER_AREA)
+        if lr_noise > 0:
+            small = np.clip(small + rng.normal(0, lr_noise, small.shape), 0,
+                            255).astype(np.uint8)
+        lr.append(small)
+    if state.get('self_visible'):
+        clip['self_visible'] = np.stack(state['self_visible'])
+    return hr, lr
+
+
+def _gt_annotation(name, label, kp, shape_hw):
+    T = len(kp)
+    return dict(frame_dir=name, label=int(label),
+                img_shape=tuple(int(v) for v in shape_hw),
+                original_shape=tuple(int(v) for v in shape_hw),
+                total_frames=int(T),
+                keypoint=np.asarray(kp, np.float32)[None],
+                keypoint_score=np.ones((1, T, kp.shape[1]), np.float32))
+
+
+def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
+                            seed: int = 0, num_frames: int = 48,
+                            lr_size: Tuple[int, int] = (80, 64),
+                            scale: int = 4, fps: float = 15.0,
+                            classes: Optional[Sequence[int]] = None,
+                            renderer: str = 'auto', save_hr: bool = True,
+                            lr_noise: float = 2.0, overwrite: bool = False,
+                            progress: bool = True) -> Dict[str, object]:
+    """Render the procedural action dataset into ``out_dir``.
+
+    Layout::
+
+        videos/<name>.mp4      LR video (lr_size, mp4v)
+        videos_hr/<name>.mp4   HR video (lr_size * scale), if save_hr
+        tracks/<name>.json     GT person boxes, LR pixels (track file format)
+        tracks_hr/<name>.json  the same in HR pixels
+        clips/<name>.pkl       per-clip GT (written last: the cache marker)
+        video_list.txt         "path label split tracks" for videos/
+        video_list_hr.txt      the same for videos_hr/
+        gt_skeletons.pkl       PoseDataset annotations of GT skeletons (LR px)
+        gt_skeletons_hr.pkl    the same in HR pixels
+        meta.json              classes, settings, renderer, counts, timing
+
+    Clip names are ``<label:02d>_<class>_<index:04d>``; every 5th clip of a
+    class is ``val``. Deterministic by ``seed``; a rerun skips finished clips
+    (a settings change is refused unless ``overwrite``). Returns meta.
+    """
+    import json
+    import os
+    import pickle
+    import time
+
+    from lrpose_mm.action.boxes import boxes_from_keypoints, save_tracks
+    from lrpose_mm.action.io import (atomic_json_dump, atomic_pickle_dump,
+                                     load_pickle)
+    from lrpose_mm.action.video_list import VideoEntry, write_video_list
+    t0 = time.perf_counter()
+    classes = list(range(len(ACTION_CLASSES))) if classes is None else \
+        [int(c) for c in classes]
+    rend = make_renderer(renderer)
+    settings = dict(version=GENERATOR_VERSION, seed=int(seed),
+                    num_frames=int(num_frames), lr_size=list(lr_size),
+                    scale=int(scale), fps=float(fps), lr_noise=float(lr_noise),
+                    renderer=rend.name, save_hr=bool(save_hr))
+    os.makedirs(out_dir, exist_ok=True)
+    sfile = os.path.join(out_dir, 'settings.json')
+    if os.path.exists(sfile):
+        with open(sfile) as f:
+            old = json.load(f)
+        diff = sorted(k for k in set(old) | set(settings)
+                      if old.get(k) != settings.get(k))
+        if diff and not overwrite:
+            raise RuntimeError(
+                f'{out_dir} holds clips generated with other settings '
+                f'({", ".join(diff)} differ); use another folder or '
+                'overwrite=True (--overwrite)')
+        if diff:
+            import shutil
+            for sub in ('clips', 'videos', 'videos_hr', 'tracks',
+                        'tracks_hr'):
+                shutil.rmtree(os.path.join(out_dir, sub), ignore_errors=True)
+    if rend.name != 'procedural':
+        import warnings
+        warnings.warn(f'procedural people renderer unavailable: rendering '
+                      f'with the {rend.name!r} fallback')
+    atomic_json_dump(settings, sfile)
+    W, H = lr_size
+    jobs = [(c, k) for k in range(clips_per_class) for c in classes]
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(jobs), desc='clips', unit='clip',
+                   dynamic_ncols=True)
+    anns_lr, anns_hr, ent_lr, ent_hr = [], [], [], []
+    n_new = 0
+    t_render = 0.0
+    for c, k in jobs:
+        name = f'{c:02d}_{ACTION_CLASSES[c]}_{k:04d}'
+        split = clip_split(k)
+        p = {key: os.path.join(out_dir, sub, name + ext) for key, sub, ext in
+             (('clip', 'clips', '.pkl'), ('lr', 'videos', '.mp4'),
+              ('hr', 'videos_hr', '.mp4'), ('tr', 'tracks', '.json'),
+              ('trh', 'tracks_hr', '.json'))}
+        rec = None
+        if os.path.exists(p['clip']):
+            try:
+                rec = load_pickle(p['clip'])
+            except (OSError, EOFError, pickle.UnpicklingError):
+                rec = None
+            if rec is not None and (rec.get('settings') != settings or
+                                    not os.path.exists(p['lr']) or
+                                    (save_hr and not os.path.exists(p['hr']))):
+                rec = None
+        if rec is None:
+            ts = time.perf_counter()
+            clip = sample_clip(seed, c, k, num_frames, lr_size, scale)
+            hr, lr = render_clip(clip, rend, lr_noise)
+            kp_hr = clip['keypoints']
+            kp_lr = hr_to_lr(kp_hr, scale).astype(np.float32)
+            trk, trk_hr = {}, {}
+            for t in range(num_frames):
+                b = boxes_from_keypoints(kp_hr[t], pad=0.15)
+                bh = [min(max(b[0], 0), W * scale), min(max(b[1], 0),
+                                                         H * scale),
+                      min(max(b[2], 0), W * scale), min(max(b[3], 0),
+                                                         H * scale)]
+                trk_hr[t] = [bh + [0]]
+                trk[t] = [[v / scale for v in bh] + [0]]
+            _write_video(lr, p['lr'], fps)
+            if save_hr:
+                _write_video(hr, p['hr'], fps)
+            save_tracks(trk, p['tr'])
+            save_tracks(trk_hr, p['trh'])
+            rec = dict(settings=settings, name=name, label=c, index=k,
+                       split=split, keypoints_hr=kp_hr, keypoints_lr=kp_lr,
+                       view_yaw=clip['view_yaw'], height_px=clip['height_px'],
+                       self_visible=clip.get('self_visible'),
+                       body=clip['body'].to_dict())
+            atomic_pickle_dump(rec, p['clip'])
+            n_new += 1
+            t_render += time.perf_counter() - ts
+        anns_lr.append(_gt_annotation(name, c, rec['keypoints_lr'], (H, W)))
+        anns_hr.append(_gt_annotation(name, c, rec['keypoints_hr'],
+                                      (H * scale, W * scale)))
+        ent_lr.append(VideoEntry(p['lr'], c, split, name, p['tr']))
+        ent_hr.append(VideoEntry(p['hr'], c, split, name, p['trh']))
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
+    split = dict(train=[e.frame_dir for e in ent_lr if e.split == 'train'],
+                 val=[e.frame_dir for e in ent_lr if e.split == 'val'])
+    atomic_pickle_dump(dict(split=split, annotations=anns_lr),
+                       os.path.join(out_dir, 'gt_skeletons.pkl'))
+    atomic_pickle_dump(dict(split=split, annotations=anns_hr),
+                       os.path.join(out_dir, 'gt_skeletons_hr.pkl'))
+    write_video_list(ent_lr, os.path.join(out_dir, 'video_list.txt'))
+    if save_hr:
+        write_video_list(ent_hr, os.path.join(out_dir, 'video_list_hr.txt'))
+    meta = dict(classes=[ACTION_CLASSES[c] for c in classes],
+                class_ids=classes, settings=settings, num_clips=len(jobs),
+                num_train=len(split['train']), num_val=len(split['val']),
+                num_generated=n_new, num_cached=len(jobs) - n_new,
+                render_seconds=round(t_render, 2),
+                seconds=round(time.perf_counter() - t0, 2))
+    atomic_json_dump(meta, os.path.join(out_dir, 'meta.json'))
+    return meta

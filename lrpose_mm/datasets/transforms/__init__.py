@@ -1,0 +1,5 @@
+"""Data transforms for simulated low-resolution input and SR targets."""
+from .low_res_degrade import LowResDegrade
+from .pack_sr_pose_inputs import PackSRPoseInputs
+
+__all__ = ['LowResDegrade', 'PackSRPoseInputs']

@@ -1,0 +1,4 @@
+"""Backbone helpers."""
+from .size_divisor_wrapper import SizeDivisorWrapper
+
+__all__ = ['SizeDivisorWrapper']

@@ -1,0 +1,364 @@
+"""Top-down pose estimator with an SR network in front of the pose network."""
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.logging import print_log
+from mmpose.models.pose_estimators import TopdownPoseEstimator
+from mmpose.registry import MODELS
+from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, SampleList
+from torch import Tensor
+
+from ..utils import denormalize, frozen_bn_stats, sr_to_input_coords
+
+POSE_PARTS = ('backbone', 'neck', 'head')
+
+
+@MODELS.register_module()
+class SRTopdownPoseEstimator(TopdownPoseEstimator):
+    """LR crop -> ``sr_neck`` -> backbone -> (neck) -> head.
+
+    Coordinate contract: the head decodes keypoints in its codec's input space,
+    which must be the SR-output space (checked at run time against the actual
+    tensor size); they are divided by the actual SR factor (SR tensor size /
+    input tensor size, i.e. ``sr_neck.scale``) into model-input space (with a
+    half-pixel correction for real LR crops warped straight to the LR size, see
+    :func:`sr_to_input_coords`), and
+    MMPose's ``input_center``/``input_scale``/``input_size`` mapping takes them
+    to image space. This serves simulated LR (``LowResDegrade``), real LR
+    (``TopdownAffine`` straight to the LR size; no HR anywhere), LR-direct and
+    the HR oracle (``InterpolateSR(scale=1)``, codec at the input size).
+
+    Args:
+        sr_neck (dict): the SR network (``PoseDrivenSRNeck``, ``InterpolateSR``,
+            ...); it must have an int attribute ``scale``.
+        backbone, neck, head: as :class:`TopdownPoseEstimator`; the head's
+            codec ``input_size`` is the SR-output (HR) size.
+        sr_loss (dict, optional): e.g. ``PoseDrivenSRLoss``; needs HR targets.
+        pose_loss_to_sr (bool): whether the pose loss reaches the SR network.
+            False = two-stage pixel-SR baseline (SR output detached for the
+            pose network). Defaults to True.
+        freeze_sr (bool): freeze the SR network (no grads, eval mode).
+        freeze_pose (bool): freeze backbone, neck and head (no grads, eval).
+        pose_init_cfg (dict, optional): ``dict(checkpoint=PATH, prefix='',
+            rename=None, strict=False)``: after ``init_weights`` load the
+            backbone/neck/head weights of an MMPose/mmengine checkpoint (see
+            :meth:`load_pose_checkpoint`).
+        test_cfg (dict): MMPose's test options plus ``output_sr``: True always
+            attaches the SR crop to each predicted sample as ``pred_sr_img``
+            (float (3, H, W), 0..255, BGR like packed images) and the HR target
+            as ``gt_hr_img`` when present; False never; None (default) does so
+            only when the batch carries HR targets (what ``SRQualityMetric``
+            needs).
+    """
+
+    def __init__(self,
+                 sr_neck: ConfigType,
+                 backbone: ConfigType,
+                 neck: OptConfigType = None,
+                 head: OptConfigType = None,
+                 sr_loss: OptConfigType = None,
+                 pose_loss_to_sr: bool = True,
+                 freeze_sr: bool = False,
+                 freeze_pose: bool = False,
+                 pose_init_cfg: Optional[dict] = None,
+                 train_cfg: OptConfigType = None,
+                 test_cfg: OptConfigType = None,
+                 data_preprocessor: OptConfigType = None,
+                 init_cfg: OptMultiConfig = None,
+                 metainfo: Optional[dict] = None) -> None:
+        super().__init__(backbone=backbone, neck=neck, head=head, train_cfg=train_cfg,
+                         test_cfg=test_cfg, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg, metainfo=metainfo)
+        self.sr_neck = MODELS.build(sr_neck)
+        self.sr_loss = MODELS.build(sr_loss) if sr_loss is not None else None
+        self.pose_loss_to_sr = pose_loss_to_sr
+        self.freeze_sr = freeze_sr
+        self.freeze_pose = freeze_pose
+        if pose_init_cfg is not None and not (isinstance(pose_init_cfg, dict)
+                                              and pose_init_cfg.get('checkpoint')):
+            raise ValueError('pose_init_cfg must be a dict with a `checkpoint` path, '
+                             f'got {pose_init_cfg!r}')
+        self.pose_init_cfg = dict(pose_init_cfg) if pose_init_cfg is not None else None
+        self._check_config()
+        if freeze_sr:
+            self.sr_neck.requires_grad_(False)
+        if freeze_pose:
+            for m in self._pose_modules():
+                m.requires_grad_(False)
+
+    # ------------------------------------------------------------- config
+    @property
+    def sr_scale(self) -> int:
+        """The SR factor of the model (``sr_neck.scale``)."""
+        return self.sr_neck.scale
+
+    def _pose_modules(self) -> List[torch.nn.Module]:
+        return [getattr(self, n) for n in POSE_PARTS if getattr(self, n, None) is not None]
+
+    def _check_config(self) -> None:
+        scale = getattr(self.sr_neck, 'scale', None)
+        if not isinstance(scale, int) or scale < 1:
+            raise ValueError(f'sr_neck.scale must be an int >= 1 (the SR factor), got {scale!r}')
+        codec_size = self._codec_input_size()
+        if codec_size is not None and (codec_size[0] % scale or codec_size[1] % scale):
+            raise ValueError(f'head.decoder.input_size {tuple(codec_size)} (the SR-output size) is '
+                             f'not divisible by sr_neck.scale={scale}')
+        if self.sr_loss is not None and getattr(self.sr_loss, 'feat_layers', None):
+            names = dict(self.named_modules())
+            for n in self.sr_loss.feat_layers:
+                if n not in names or n.split('.')[0] not in ('backbone', 'neck'):
+                    raise ValueError(f'sr_loss.feat_layers: {n!r} is not a module inside the '
+                                     'backbone or neck (e.g. "backbone.layer1")')
+
+    def _codec_input_size(self) -> Optional[Tuple[int, int]]:
+        decoder = getattr(getattr(self, 'head', None), 'decoder', None)
+        size = getattr(decoder, 'input_size', None)
+        return (int(size[0]), int(size[1])) if size is not None else None
+
+    def train(self, mode: bool = True) -> 'SRTopdownPoseEstimator':
+        """Keep frozen parts in eval mode (BatchNorm statistics stay fixed)."""
+        super().train(mode)
+        if self.freeze_sr:
+            self.sr_neck.eval()
+        if self.freeze_pose:
+            for m in self._pose_modules():
+                m.eval()
+        return self
+
+    # ------------------------------------------------------------- weights
+    def init_weights(self) -> None:
+        """Initialise as usual, then load ``pose_init_cfg`` weights if given."""
+        super().init_weights()
+        if self.pose_init_cfg is not None:
+            self.load_pose_checkpoint(**self.pose_init_cfg)
+
+    def load_pose_checkpoint(self,
+                             checkpoint: str,
+                             prefix: str = '',
+                             rename: Optional[Dict[str, str]] = None,
+                             parts: Sequence[str] = POSE_PARTS,
+                             strict: bool = False,
+                             map_location: str = 'cpu') -> Dict[str, List[str]]:
+        """Load backbone/neck/head weights from a pose checkpoint, prefix-aware.
+
+        Keys are taken from ``state_dict`` (or the dict itself); a leading
+        ``module.`` and then ``prefix`` are stripped; ``rename`` maps key
+        prefixes (e.g. ``{'backbone.': 'backbone.backbone.'}``). A plain
+        backbone and a ``SizeDivisorWrapper``-wrapped one are matched
+        automatically in both directions. Keys of other parts (``sr_neck``,
+        ``data_preprocessor``) and shape mismatches are skipped. Raises a
+        ValueError naming ``pose_init_cfg.checkpoint`` if nothing matches, or
+        (``strict``) if a pose parameter is left unloaded.
+        """
+        from mmengine.runner.checkpoint import _load_checkpoint
+        ckpt = _load_checkpoint(checkpoint, map_location=map_location)
+        src = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
+        own = self.state_dict()
+        loaded, mismatched = {}, []
+        for key, value in src.items():
+            if not isinstance(value, torch.Tensor):
+                continue
+            k = key[len('module.'):] if key.startswith('module.') else key
+            if prefix:
+                if not k.startswith(prefix):
+                    continue
+                k = k[len(prefix):]
+            for old, new in (rename or {}).items():
+                if k.startswith(old):
+                    k = new + k[len(old):]
+                    break
+            if k.split('.')[0] not in parts:
+                continue
+            if k not in own:
+                alt = (k.replace('backbone.', 'backbone.backbone.', 1)
+                       if not k.startswith('backbone.backbone.')
+                       else k.replace('backbone.backbone.', 'backbone.', 1))
+                if k.startswith('backbone.') and alt in own:
+                    k = alt
+                else:
+                    continue
+            if own[k].shape != value.shape:
+                mismatched.append(k)
+                continue
+            loaded[k] = value
+        if not loaded:
+            raise ValueError(f'pose_init_cfg.checkpoint {checkpoint!r}: no {"/".join(parts)} '
+                             'weights matched this model (check pose_init_cfg.prefix/rename)')
+        missing = [k for k in own if k.split('.')[0] in parts and k not in loaded]
+        if strict and (missing or mismatched):
+            raise ValueError(f'pose_init_cfg.checkpoint {checkpoint!r} (strict): missing '
+                             f'{missing[:5]}..., shape mismatch {mismatched[:5]}')
+        self.load_state_dict(loaded, strict=False)
+        print_log(f'pose_init_cfg: loaded {len(loaded)} tensors from {checkpoint}; '
+                  f'{len(missing)} pose tensors not in it, {len(mismatched)} shape mismatches',
+                  logger='current')
+        return dict(loaded=sorted(loaded), missing=missing, mismatched=mismatched)
+
+    # ------------------------------------------------------------- forward
+    def extract_pose_feat(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """Backbone (+ neck) features of an image at the SR-output size."""
+        x = self.backbone(x)
+        if self.with_neck:
+            x = self.neck(x)
+        return x
+
+    def extract_feat(self, inputs: Tensor) -> Tuple[Tensor, ...]:
+        """Pose features of the SR output of ``inputs`` (used by tensor mode)."""
+        return self.extract_pose_feat(self.sr_neck(inputs))
+
+    @contextmanager
+    def _capture(self, names: Optional[Sequence[str]]) -> Iterator[Dict[str, List[Tensor]]]:
+        """Record the outputs of the named modules during a forward pass."""
+        store: Dict[str, List[Tensor]] = {}
+        handles = []
+        modules = dict(self.named_modules())
+        for n in names or ():
+            def hook(_m, _i, out, n=n):
+                outs = out if isinstance(out, (list, tuple)) else [out]
+                store[n] = [o for o in outs if isinstance(o, Tensor)]
+            handles.append(modules[n].register_forward_hook(hook))
+        try:
+            yield store
+        finally:
+            for h in handles:
+                h.remove()
+
+    def _features_for_loss(self, x: Tensor, need_head_feats: bool
+                           ) -> Tuple[Optional[Tuple[Tensor, ...]], List[Tensor]]:
+        """(pose features or None, the features the SR feature loss compares)."""
+        layers = self.sr_loss.feat_layers
+        run_neck = self.with_neck and (need_head_feats or
+                                       any(n.startswith('neck') for n in layers or ()))
+        with self._capture(layers) as store:
+            bb = self.backbone(x)
+            feats = self.neck(bb) if run_neck else bb
+        if layers:
+            sel = [t for n in layers for t in store.get(n, [])]
+        else:
+            outs = bb if isinstance(bb, (list, tuple)) else (bb, )
+            sel = [outs[i] for i in self.sr_loss.feat_indices]
+        return (feats if need_head_feats else None), sel
+
+    def _check_sizes(self, inputs: Tensor, sr: Tensor, data_samples: Optional[SampleList]) -> None:
+        """Enforce the coordinate contract on the actual tensors."""
+        (h, w), (sh, sw) = inputs.shape[-2:], sr.shape[-2:]
+        if sh % h or sw % w or sh // h != sw // w:
+            raise ValueError(f'sr_neck output {sw}x{sh} is not an integer multiple of the input '
+                             f'{w}x{h} (sr_neck.scale={self.sr_scale})')
+        factor = sw // w
+        padded = getattr(self.data_preprocessor, 'pad_size_divisor', 1) > 1
+        codec_size = self._codec_input_size()
+        if codec_size is not None and not padded and codec_size != (sw, sh):
+            raise ValueError(
+                f'the SR output is {sw}x{sh} (input {w}x{h} x sr_neck.scale={factor}) but '
+                f'head.decoder.input_size is {codec_size[0]}x{codec_size[1]}: feed inputs of '
+                f'head.decoder.input_size / sr_neck.scale (TopdownAffine.input_size, '
+                f'LowResDegrade.scale)')
+        for ds in data_samples or ():
+            meta = ds.metainfo
+            size = meta.get('input_size')
+            if size is not None and not padded and (int(size[0]), int(size[1])) != (w, h):
+                raise ValueError(
+                    f'metainfo input_size {tuple(size)} differs from the model input {w}x{h}: '
+                    'input_size must be the size of the tensor fed to the model (LowResDegrade '
+                    'sets it to the LR size)')
+            s = meta.get('sr_scale')
+            if s is not None and int(s) != factor:
+                raise ValueError(f'metainfo sr_scale={s} (LowResDegrade.scale/model_scale) '
+                                 f'differs from sr_neck.scale={factor}')
+            break  # all samples of a batch share the sizes checked above
+
+    def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
+        """Head (pose) losses on the SR output plus the SR losses."""
+        sr = self.sr_neck(inputs)
+        self._check_sizes(inputs, sr, data_samples)
+        pose_in = sr if self.pose_loss_to_sr else sr.detach()
+        use_feat = self.sr_loss is not None and self.sr_loss.with_feat
+        if use_feat and self.pose_loss_to_sr:
+            feats, sr_feats = self._features_for_loss(pose_in, need_head_feats=True)
+        else:
+            feats, sr_feats = self.extract_pose_feat(pose_in), None
+        losses = dict()
+        if self.with_head:
+            losses.update(self.head.loss(feats, data_samples, train_cfg=self.train_cfg))
+        if self.sr_loss is None:
+            return losses
+        hr = self._stack_hr(data_samples)
+        if hr is None:
+            raise ValueError('sr_loss needs HR targets (data_samples[i].hr_img): use LowResDegrade '
+                             '+ PackSRPoseInputs + SRPoseDataPreprocessor, or set sr_loss=None')
+        kwargs = {}
+        if self.sr_loss.with_kpt:
+            kwargs['keypoints'], kwargs['keypoints_visible'] = self._hr_keypoints(data_samples, sr)
+        if use_feat:
+            if sr_feats is None:
+                with frozen_bn_stats(self):
+                    _, sr_feats = self._features_for_loss(sr, need_head_feats=False)
+            with torch.no_grad(), frozen_bn_stats(self):
+                _, hr_feats = self._features_for_loss(hr, need_head_feats=False)
+            kwargs.update(sr_feats=sr_feats, hr_feats=hr_feats)
+        losses.update(self.sr_loss(sr, hr, **kwargs))
+        return losses
+
+    @staticmethod
+    def _stack_hr(data_samples: Optional[SampleList]) -> Optional[Tensor]:
+        if not data_samples or any('hr_img' not in ds for ds in data_samples):
+            return None
+        return torch.stack([ds.hr_img for ds in data_samples]).float()
+
+    @staticmethod
+    def _hr_keypoints(data_samples: SampleList, ref: Tensor) -> Tuple[Tensor, Tensor]:
+        """(N, K, 2) HR-crop keypoints and (N, K) visibility of a batch."""
+        kpts, vis = [], []
+        for ds in data_samples:
+            gi = ds.gt_instances
+            if 'hr_keypoints' not in gi:
+                raise ValueError('PoseDrivenSRLoss.kpt_weight > 0 needs gt_instances.hr_keypoints '
+                                 '(LowResDegrade after TopdownAffine, then PackSRPoseInputs)')
+            kp = torch.as_tensor(gi.hr_keypoints).float()[..., :2].reshape(-1, 2)
+            v = gi.keypoints_visible if 'keypoints_visible' in gi else torch.ones(kp.shape[0])
+            kpts.append(kp.to(ref.device))
+            vis.append(torch.as_tensor(np.asarray(v.cpu() if isinstance(v, Tensor) else v,
+                                                  dtype=np.float32)).reshape(-1).to(ref.device))
+        return torch.stack(kpts), torch.stack(vis)
+
+    def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
+        """Keypoints in image space (coordinate contract); optionally the SR crops."""
+        assert self.with_head, 'The model must have head to perform prediction.'
+        sr = self.sr_neck(inputs)
+        self._check_sizes(inputs, sr, data_samples)
+        if self.test_cfg.get('flip_test', False):
+            feats = [self.extract_pose_feat(sr),
+                     self.extract_pose_feat(self.sr_neck(inputs.flip(-1)))]
+        else:
+            feats = self.extract_pose_feat(sr)
+        preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+        if isinstance(preds, tuple):
+            batch_pred_instances, batch_pred_fields = preds
+        else:
+            batch_pred_instances, batch_pred_fields = preds, None
+        # decoded keypoints are in SR-output space -> model-input space; an input
+        # made by LowResDegrade (it records hr_input_size) lies on the HR crop's grid
+        for pred, ds in zip(batch_pred_instances, data_samples):
+            pred.keypoints = sr_to_input_coords(
+                pred.keypoints, sr.shape[-2:], inputs.shape[-2:],
+                input_from_hr_crop='hr_input_size' in ds.metainfo)
+        results = self.add_pred_to_datasample(batch_pred_instances, batch_pred_fields,
+                                              data_samples)
+        self._attach_sr(sr, results)
+        return results
+
+    def _attach_sr(self, sr: Tensor, results: SampleList) -> None:
+        """Attach de-normalised SR crops (and HR targets) per ``test_cfg.output_sr``."""
+        output_sr = self.test_cfg.get('output_sr', None)
+        hr = self._stack_hr(results)
+        if output_sr is False or (output_sr is None and hr is None):
+            return
+        sr_img = denormalize(sr, self.data_preprocessor)
+        hr_img = denormalize(hr, self.data_preprocessor) if hr is not None else None
+        for i, ds in enumerate(results):
+            ds.pred_sr_img = sr_img[i]
+            if hr_img is not None:
+                ds.gt_hr_img = hr_img[i]

@@ -1,0 +1,124 @@
+"""Small helpers shared by the SR modules: coordinates, normalisation, weights."""
+from contextlib import contextmanager
+from typing import Iterator, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+
+def sr_to_input_coords(keypoints: Union[np.ndarray, Tensor], sr_hw: Sequence[int],
+                       input_hw: Sequence[int],
+                       input_from_hr_crop: bool = True) -> Union[np.ndarray, Tensor]:
+    """Map keypoints from SR-output pixels to model-input (LR) pixels.
+
+    The factor ``f`` is the actual tensor size ratio (SR output / model input)
+    per axis, i.e. the SR scale the model really applied (1 for LR-direct and
+    the HR oracle, where this is the identity).
+
+    - ``input_from_hr_crop=True`` (the input was made from the HR crop by
+      ``LowResDegrade``): the SR output lies on the HR crop's grid, and MMPose's
+      linear input->image mapping at the LR ``input_size`` equals the one at
+      the HR size, so ``x_in = x_sr / f``.
+    - ``False`` (real LR: ``TopdownAffine`` warped the image straight to the
+      LR size, so LR pixel ``j`` sits at crop coordinate ``j``): the
+      half-pixel SR upsampling puts LR pixel ``j`` at SR ``f*j + (f-1)/2``,
+      so ``x_in = (x_sr + 0.5) / f - 0.5``.
+
+    Returns a new array; only ``[..., :2]`` is changed.
+    """
+    fx = float(sr_hw[1]) / float(input_hw[1])
+    fy = float(sr_hw[0]) / float(input_hw[0])
+    out = keypoints.copy() if isinstance(keypoints, np.ndarray) else keypoints.clone()
+    if input_from_hr_crop:
+        out[..., 0] = out[..., 0] / fx
+        out[..., 1] = out[..., 1] / fy
+    else:
+        out[..., 0] = (out[..., 0] + 0.5) / fx - 0.5
+        out[..., 1] = (out[..., 1] + 0.5) / fy - 0.5
+    return out
+
+
+def input_to_image_coords(keypoints: np.ndarray, input_center: Sequence[float],
+                          input_scale: Sequence[float], input_size: Sequence[int]) -> np.ndarray:
+    """MMPose's input-space -> image-space mapping (as in add_pred_to_datasample)."""
+    kp = np.asarray(keypoints, dtype=np.float64).copy()
+    kp[..., :2] = (kp[..., :2] / np.asarray(input_size) * np.asarray(input_scale) +
+                   np.asarray(input_center) - 0.5 * np.asarray(input_scale))
+    return kp
+
+
+def get_norm_cfg(data_preprocessor: Optional[nn.Module]
+                 ) -> Tuple[Optional[Tensor], Optional[Tensor], bool]:
+    """(mean, std, channel_conversion) of an ImgDataPreprocessor, or identity."""
+    if data_preprocessor is None:
+        return None, None, False
+    enabled = getattr(data_preprocessor, '_enable_normalize', False)
+    mean = getattr(data_preprocessor, 'mean', None) if enabled else None
+    std = getattr(data_preprocessor, 'std', None) if enabled else None
+    return mean, std, bool(getattr(data_preprocessor, '_channel_conversion', False))
+
+
+def denormalize(img: Tensor, data_preprocessor: Optional[nn.Module]) -> Tensor:
+    """Undo the data preprocessor: normalised network tensor -> BGR-as-packed 0..255.
+
+    Works on (3, H, W) or (N, 3, H, W); the channel order is the one the
+    pipeline packed (BGR for MMPose), so the result compares with packed images.
+    The output is clamped to [0, 255] and left as float.
+    """
+    mean, std, conversion = get_norm_cfg(data_preprocessor)
+    x = img.detach().float()
+    if std is not None:
+        x = x * std.to(x) + mean.to(x)
+    if conversion and x.shape[-3] == 3:
+        x = x.flip(-3)
+    return x.clamp(0, 255)
+
+
+def gaussian_keypoint_weights(keypoints: Tensor, visible: Tensor, size_hw: Sequence[int],
+                              sigma: float) -> Tensor:
+    """Per-pixel weights ``max_k exp(-d_k^2 / (2 sigma^2))`` over visible keypoints.
+
+    Args:
+        keypoints: (N, K, 2) keypoints in the image's pixel coordinates (x, y).
+        visible: (N, K) visibility / weight; joints with value <= 0 are ignored.
+        size_hw: (H, W) of the weight map.
+        sigma: Gaussian sigma in pixels.
+
+    Returns:
+        (N, 1, H, W) weights in [0, 1], peaking (1.0) at the visible joints.
+    """
+    h, w = int(size_hw[0]), int(size_hw[1])
+    kp = keypoints.float()
+    ys = torch.arange(h, device=kp.device, dtype=kp.dtype).view(1, 1, h, 1)
+    xs = torch.arange(w, device=kp.device, dtype=kp.dtype).view(1, 1, 1, w)
+    dx2 = (xs - kp[..., 0, None, None]) ** 2  # (N, K, 1, W)
+    dy2 = (ys - kp[..., 1, None, None]) ** 2  # (N, K, H, 1)
+    g = torch.exp(-(dx2 + dy2) / (2.0 * sigma ** 2))  # (N, K, H, W)
+    g = g * (visible.float() > 0).to(g)[..., None, None]
+    if g.shape[1] == 0:
+        return g.new_zeros(g.shape[0], 1, h, w)
+    return g.amax(dim=1, keepdim=True)
+
+
+@contextmanager
+def frozen_bn_stats(module: nn.Module) -> Iterator[None]:
+    """Keep BatchNorm running statistics unchanged during a forward pass.
+
+    Used for the HR-side forward of the pose-feature loss: it must not pull the
+    running statistics towards HR images, which the model never sees at test.
+    """
+    saved = []
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats:
+            saved.append((m, m.momentum, None if m.num_batches_tracked is None
+                          else m.num_batches_tracked.clone()))
+            m.momentum = 0.0
+    try:
+        yield
+    finally:
+        for m, momentum, nbt in saved:
+            m.momentum = momentum
+            if nbt is not None:
+                m.num_batches_tracked.copy_(nbt)

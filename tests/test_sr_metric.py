@@ -1,0 +1,88 @@
+"""SRQualityMetric: PSNR/SSIM values, Y channel, errors, and use through an Evaluator."""
+import math
+
+import numpy as np
+import pytest
+import torch
+from mmengine.evaluator import Evaluator
+from mmengine.registry import DefaultScope
+from mmpose.registry import METRICS
+
+import lrpose_mm.evaluation  # noqa: F401
+from lrpose_mm.evaluation import SRQualityMetric
+from lrpose_mm.evaluation.sr_quality_metric import bgr_to_y, psnr, ssim
+
+
+@pytest.fixture(autouse=True, scope='module')
+def _mmpose_scope_one_thread():
+    """MMPose default scope and one torch thread for this module only (no global leftovers)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        yield
+    torch.set_num_threads(threads)
+
+
+
+def _pair(seed=0, h=24, w=20, offset=0.0):
+    g = torch.Generator().manual_seed(seed)
+    hr = torch.randint(20, 230, (3, h, w), generator=g).float()
+    return dict(pred_sr_img=hr + offset, gt_hr_img=hr)
+
+
+def test_psnr_ssim_known_values():
+    a = np.full((16, 16, 3), 100.0)
+    assert psnr(a + 5, a) == pytest.approx(20 * math.log10(255 / 5))
+    assert psnr(a, a) == 100.0  # identical crops are capped, not inf
+    rng = np.random.default_rng(0)
+    b = rng.uniform(0, 255, (32, 32, 3))
+    assert ssim(b, b) == pytest.approx(1.0)
+    assert ssim(b + rng.normal(0, 20, b.shape), b) < 0.99
+    # flat images: SSIM reduces to the luminance term (2 m1 m2 + C1) / (m1^2 + m2^2 + C1)
+    c1 = (0.01 * 255) ** 2
+    expected = (2 * 100 * 110 + c1) / (100 ** 2 + 110 ** 2 + c1)
+    assert ssim(a + 10, a) == pytest.approx(expected)
+    # Y of BT.601 (MATLAB rgb2ycbcr): black 16, white 235; input is BGR
+    assert bgr_to_y(np.zeros((1, 1, 3)))[0, 0, 0] == pytest.approx(16.0)
+    assert bgr_to_y(np.full((1, 1, 3), 255.0))[0, 0, 0] == pytest.approx(235.0, abs=1e-3)
+    red_bgr = np.array([[[0.0, 0.0, 255.0]]])
+    assert bgr_to_y(red_bgr)[0, 0, 0] == pytest.approx(16 + 65.481, abs=1e-3)
+
+
+def test_metric_process_and_compute():
+    metric = METRICS.build(dict(type='SRQualityMetric'))
+    assert isinstance(metric, SRQualityMetric)
+    metric.process({}, [_pair(0, offset=4.0), _pair(1, offset=0.0)])
+    res = metric.compute_metrics(metric.results)
+    assert res['PSNR'] == pytest.approx((20 * math.log10(255 / 4) + 100.0) / 2)
+    assert res['PSNR_Y'] > res['PSNR']  # a uniform +4 on every channel is < 4 in Y
+    assert 0.9 < res['SSIM'] <= 1.0 and 0.9 < res['SSIM_Y'] <= 1.0
+
+
+def test_metric_errors_and_skip():
+    metric = SRQualityMetric()
+    with pytest.raises(ValueError, match='gt_hr_img'):
+        metric.process({}, [dict(pred_sr_img=torch.zeros(3, 8, 8))])
+    with pytest.raises(ValueError, match='output_sr'):
+        metric.process({}, [dict(gt_hr_img=torch.zeros(3, 8, 8))])
+    with pytest.raises(ValueError, match='differ in size'):
+        metric.process({}, [dict(pred_sr_img=torch.zeros(3, 4, 4), gt_hr_img=torch.zeros(3, 8, 8))])
+    with pytest.raises(ValueError, match='on_missing'):
+        SRQualityMetric(on_missing='ignore')
+    skip = SRQualityMetric(on_missing='skip')
+    skip.process({}, [dict(pred_sr_img=torch.zeros(3, 8, 8)), _pair(0, offset=2.0)])
+    res = skip.compute_metrics(skip.results)
+    assert res['num_skipped'] == 1 and res['PSNR'] == pytest.approx(20 * math.log10(255 / 2))
+
+
+def test_metric_in_evaluator_with_estimator_outputs():
+    """The estimator's predictions carry pred_sr_img/gt_hr_img; the Evaluator prefixes 'sr/'."""
+    from mmpose.structures import PoseDataSample
+    ds = PoseDataSample()
+    pair = _pair(0, offset=3.0)
+    ds.pred_sr_img, ds.gt_hr_img = pair['pred_sr_img'], pair['gt_hr_img']
+    evaluator = Evaluator([dict(type='SRQualityMetric', crop_border=2)])
+    evaluator.process([ds], data_batch={})
+    res = evaluator.evaluate(1)
+    assert set(res) == {'sr/PSNR', 'sr/SSIM', 'sr/PSNR_Y', 'sr/SSIM_Y'}
+    assert res['sr/PSNR'] == pytest.approx(20 * math.log10(255 / 3))
