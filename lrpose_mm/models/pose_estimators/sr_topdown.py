@@ -265,7 +265,9 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                     'input_size must be the size of the tensor fed to the model (LowResDegrade '
                     'sets it to the LR size)')
             s = meta.get('sr_scale')
-            if s is not None and int(s) != factor:
+            # factor 1 (LR-direct, HR oracle) consumes any input as-is: the codec-size check above
+            # already guards it, and the degradation factor in the metainfo does not apply
+            if s is not None and factor != 1 and int(s) != factor:
                 raise ValueError(f'metainfo sr_scale={s} (LowResDegrade.scale/model_scale) '
                                  f'differs from sr_neck.scale={factor}')
             break  # all samples of a batch share the sizes checked above
