@@ -25,7 +25,7 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--out', default=None, help='report folder (default reports/benchmark or reports/quick)')
     p.add_argument('--work-dir', default=None, help='checkpoints/logs (default work_dirs/benchmark[-quick])')
     for f in dataclasses.fields(Budget):
-        p.add_argument('--' + f.name.replace('_', '-'), type=f.type if f.type in (int, str) else eval(f.type),
+        p.add_argument('--' + f.name.replace('_', '-'), type=f.type if isinstance(f.type, type) else eval(f.type),
                        default=None, help=f'override the budget ({f.name})')
     p.add_argument('--variants', nargs='+', choices=[v.key for v in VARIANTS],
                    help='run only these variants (LR-direct is always needed for gap closure)')

@@ -50,15 +50,56 @@ class Budget:
     """Data and schedule sizes; one budget for every variant."""
     num_train_images: int = 900
     num_val_images: int = 150
-    hr_iters: int = 600
-    ft_iters: int = 200
+    hr_iters: int = 1500
+    ft_iters: int = 300
     batch_size: int = 32
     seed: int = 0
     data_root: str = 'data/synthetic_people'
+    minutes: float = 28.0  # wall-time budget: iterations shrink (alike for all) on slow machines
 
 
 QUICK = Budget(num_train_images=60, num_val_images=20, hr_iters=20, ft_iters=8, batch_size=16,
-               data_root='data/synthetic_people_quick')
+               data_root='data/synthetic_people_quick', minutes=0)
+
+# relative cost of one training iteration of each variant, HR oracle = 1 (measured here)
+_ITER_COST = {'lr-direct': 0.15, 'lr-direct-simcc': 0.15, 'bicubic': 1.05, 'two-stage': 1.35,
+              'pdsr': 1.6}
+_FIXED_SECONDS = 240  # data, process start-up, evaluation, cost table, grid
+
+
+def fit_to_time_budget(budget: Budget, variants: List['Variant']) -> float:
+    """Shrink hr_iters/ft_iters alike so the job fits ``budget.minutes`` on this machine.
+
+    Times a few HR-oracle training steps in-process, extrapolates, and returns the
+    factor applied (1.0 = the default budget fits). Every variant keeps the same
+    number of steps, so the comparison stays fair on any machine.
+    """
+    if not budget.minutes:
+        return 1.0
+    import torch
+    from mmengine.config import Config
+    from mmpose.registry import MODELS
+    from mmpose.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    model = MODELS.build(Config.fromfile(str(CFG_DIR / HR_ORACLE.config)).model).train()
+    opt = torch.optim.Adam(model.parameters())
+    x = torch.randn(budget.batch_size, 3, 128, 96)
+    times = []
+    for _ in range(4):
+        t0 = time.perf_counter()
+        model(x, None, mode='tensor').float().mean().backward()
+        opt.step()
+        opt.zero_grad()
+        times.append(time.perf_counter() - t0)
+    per_iter = sorted(times[1:])[1] * 1.15  # median of warm steps + data loading
+    ft_cost = sum(_ITER_COST.get(v.key, 1.0) for v in variants)
+    est = per_iter * (budget.hr_iters + budget.ft_iters * ft_cost) + _FIXED_SECONDS
+    factor = min(1.0, max(0.1, (budget.minutes * 60 - _FIXED_SECONDS) / max(1.0, est - _FIXED_SECONDS)))
+    print(f'      time budget: {per_iter:.2f} s per HR iteration here, default budget needs about '
+          f'{est / 60:.1f} min; iterations x{factor:.2f} to fit {budget.minutes:.0f} min', flush=True)
+    budget.hr_iters = max(10, int(budget.hr_iters * factor))
+    budget.ft_iters = max(5, int(budget.ft_iters * factor))
+    return factor
 
 
 @dataclass
@@ -106,7 +147,15 @@ def run_main_job(out_dir: Path, work_dir: Path, budget: Budget, command: str,
     t_start = time.time()
     out_dir, work_dir = Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(work_dir / 'budget.json', asdict(budget))
+    chosen = [v for v in VARIANTS if variants is None or v.key in variants]
+    saved = work_dir / 'budget.json'
+    if saved.is_file():  # a resumed run keeps the iteration counts it started with
+        prev = json.loads(saved.read_text())
+        budget.hr_iters, budget.ft_iters = prev['hr_iters'], prev['ft_iters']
+        factor = prev.get('time_factor', 1.0)
+    else:
+        factor = fit_to_time_budget(budget, chosen)
+        atomic_write_json(saved, dict(asdict(budget), time_factor=factor))
     print(f'[1/5] data: procedural people under {budget.data_root}', flush=True)
     data_info = ensure_data(budget)
     data_root = str(ROOT / budget.data_root)
@@ -115,7 +164,6 @@ def run_main_job(out_dir: Path, work_dir: Path, budget: Budget, command: str,
     print(f'[2/5] HR oracle: {budget.hr_iters} iterations from scratch', flush=True)
     hr = runner.train(HR_ORACLE.key, CFG_DIR / HR_ORACLE.config,
                       _schedule_options(budget.hr_iters, HR_ORACLE.lr, budget, data_root))
-    chosen = [v for v in VARIANTS if variants is None or v.key in variants]
     print(f'[3/5] {len(chosen)} variants: {budget.ft_iters} iterations each from the HR oracle',
           flush=True)
     trained: Dict[str, dict] = {}
@@ -153,7 +201,7 @@ def run_main_job(out_dir: Path, work_dir: Path, budget: Budget, command: str,
         protocol=(f'HR oracle trained {budget.hr_iters} iterations from scratch; every other variant '
                   f'starts from it and trains {budget.ft_iters} iterations (batch {budget.batch_size}); '
                   'same backbone (HRNet-W16-tiny), data, LR images, codec and schedule'),
-        machine=_machine(), command=command, budget=asdict(budget),
+        machine=_machine(), command=command, budget=asdict(budget), time_factor=factor,
         wall_seconds=round(time.time() - t_start, 1))
     report = write_report(out_dir, rows, meta)
     return JobResult(rows=rows, report=report, meta=meta)

@@ -54,7 +54,7 @@ class StageRunner:
     def _run(self, args: List[str], desc: str, log_file: Path, pattern: re.Pattern) -> float:
         """Run a tool, stream its log to ``log_file`` and a progress bar; return seconds."""
         t0 = time.time()
-        bar = tqdm(total=1, desc=desc, unit='it', dynamic_ncols=True, leave=True)
+        bar = None  # created at the first progress line, so the rate and ETA start right
         tail: List[str] = []
         with open(log_file, 'a') as log:
             proc = subprocess.Popen(args, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
@@ -65,12 +65,15 @@ class StageRunner:
                 m = pattern.search(line)
                 if m:
                     cur, total = int(m.group(1)), int(m.group(2))
-                    if bar.total != total:
-                        bar.reset(total=total)
-                    bar.n = cur
-                    bar.refresh()
+                    if bar is None or bar.total != total:
+                        if bar is not None:
+                            bar.close()
+                        bar = tqdm(total=total, initial=cur, desc=desc, unit='it', dynamic_ncols=True)
+                    else:
+                        bar.update(cur - bar.n)
             rc = proc.wait()
-        bar.close()
+        if bar is not None:
+            bar.close()
         if rc != 0:
             raise RuntimeError(f'{desc} failed (exit {rc}); log: {log_file}\n' + ''.join(tail[-25:]))
         return time.time() - t0

@@ -47,7 +47,7 @@ train_pipeline_head = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomBBoxTransform', scale_factor=(0.8, 1.2), rotate_factor=30),
+    dict(type='RandomBBoxTransform', scale_factor=(0.8, 1.2), rotate_factor=15),
     dict(type='TopdownAffine', input_size=hr_size),
 ]
 # SR variants (bicubic, two-stage, PDSR): heatmaps at HR before degradation, LR input + HR target
