@@ -1,6 +1,6 @@
 # lrpose_mm entry points. Each target installs what it needs first (idempotent, fast when done).
 PY := .venv/bin/python
-.PHONY: install benchmark quick test clean
+.PHONY: install benchmark quick action test clean
 
 install:
 	bash tools/install.sh
@@ -12,6 +12,11 @@ benchmark: install
 # A few-minute smoke version of the main job.
 quick: install
 	$(PY) tools/benchmark.py --quick --out reports/quick
+
+# Low-resolution action recognition on procedural actions, with the benchmark's pose models
+# (run `make benchmark` first): ST-GCN on GT / LR-direct / bicubic / PDSR skeletons.
+action: install
+	$(PY) tools/action_benchmark.py --pose-work-dir work_dirs/benchmark --out reports/action
 
 # The test suite (what CI runs).
 test: install

@@ -6,5 +6,5 @@ model = dict(
     sr_neck=dict(type='PoseDrivenSRNeck', scale={{_base_.sr_scale}}, mid_channels=32, num_blocks=4),
     sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=0.0, feat_weight=0.0),
     pose_loss_to_sr=False)
-val_evaluator = [{{_base_.coco_metric}}, dict(type='SRQualityMetric')]
+val_evaluator = [{{_base_.coco_metric}}, {{_base_.pck_metric}}, dict(type='SRQualityMetric')]
 test_evaluator = val_evaluator

@@ -4,7 +4,8 @@ import os
 from pathlib import Path
 from typing import Dict, List, Optional
 
-COLUMNS = [('AP', 'coco/AP'), ('AP50', 'coco/AP .5'), ('AP75', 'coco/AP .75'), ('AR', 'coco/AR')]
+COLUMNS = [('AP', 'coco/AP'), ('AP50', 'coco/AP .5'), ('AP75', 'coco/AP .75'), ('AR', 'coco/AR'),
+           ('PCK@0.1', 'pck0.1/PCK')]
 
 
 def gap_closure(ap: float, ap_lr: float, ap_hr: float) -> Optional[float]:
@@ -31,6 +32,8 @@ def build_rows(results: Dict[str, dict], lr_key: str, hr_key: str) -> List[dict]
         row.update({k: res.get(k) for k in ('params_M', 'gflops', 'sr_gflops', 'cpu_img_per_s',
                                              'train_seconds', 'train_iters')})
         row['gap_closure'] = gap_closure(m['coco/AP'], ap_lr, ap_hr)
+        pck = [results[k]['metrics'].get('pck0.1/PCK') for k in (key, lr_key, hr_key)]
+        row['gap_closure_pck'] = gap_closure(*pck) if None not in pck else None
         rows.append(row)
     return rows
 
@@ -44,11 +47,12 @@ def _fmt(v, digits=3) -> str:
 
 
 def markdown_table(rows: List[dict]) -> str:
-    head = ['variant', 'AP', 'AP50', 'AP75', 'AR', 'PSNR', 'SSIM', 'params (M)', 'GFLOPs',
-            'CPU img/s', 'gap closure']
-    keys = ['label', 'AP', 'AP50', 'AP75', 'AR', 'PSNR', 'SSIM', 'params_M', 'gflops',
-            'cpu_img_per_s', 'gap_closure']
-    digits = dict(PSNR=2, SSIM=3, params_M=3, gflops=3, cpu_img_per_s=1, gap_closure=2)
+    head = ['variant', 'AP', 'AP50', 'AP75', 'AR', 'PCK@0.1', 'PSNR', 'SSIM', 'params (M)', 'GFLOPs',
+            'CPU img/s', 'gap closure (AP)', 'gap closure (PCK)']
+    keys = ['label', 'AP', 'AP50', 'AP75', 'AR', 'PCK@0.1', 'PSNR', 'SSIM', 'params_M', 'gflops',
+            'cpu_img_per_s', 'gap_closure', 'gap_closure_pck']
+    digits = dict(PSNR=2, SSIM=3, params_M=3, gflops=3, cpu_img_per_s=1, gap_closure=2,
+                  gap_closure_pck=2)
     lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
     for r in rows:
         lines.append('| ' + ' | '.join(_fmt(r[k], digits.get(k, 3)) for k in keys) + ' |')
@@ -90,7 +94,8 @@ def write_report(out_dir: Path, rows: List[dict], meta: dict, extra_md: str = ''
           f"Data: {meta.get('data')}  ", f"Protocol: {meta.get('protocol')}  ",
           f"Machine: {meta.get('machine')}  ", f"Command: `{meta.get('command')}`", '',
           markdown_table(rows), '',
-          'Gap closure = (AP - AP_LR-direct) / (AP_HR - AP_LR-direct). GFLOPs and params from '
+          'Gap closure = (AP - AP_LR-direct) / (AP_HR - AP_LR-direct), and the same with PCK@0.1 '
+          '(keypoints within 0.1 x the box size). GFLOPs and params from '
           'mmengine.analysis at the benchmark input size; CPU img/s measured side by side in one run.',
           '', '![AP per variant](bar_chart.png)', '', '![LR | bicubic | two-stage | PDSR | HR](grid.png)',
           '', extra_md]

@@ -88,7 +88,9 @@ val_dataloader = dict(
                  data_prefix=dict(img='val/'), test_mode=True, pipeline=val_pipeline))
 test_dataloader = val_dataloader
 coco_metric = dict(type='CocoMetric', ann_file=data_root + 'annotations/person_keypoints_val.json')
-val_evaluator = [coco_metric]
+# PCK@0.1 of the box size: more sensitive than AP where keypoints are still coarse
+pck_metric = dict(type='PCKAccuracy', thr=0.1, norm_item='bbox', prefix='pck0.1')
+val_evaluator = [coco_metric, pck_metric]
 test_evaluator = val_evaluator
 
 # schedule (iteration based, so every variant gets exactly the same number of steps)
