@@ -238,10 +238,23 @@ def test_pose_loss_reaches_sr_only_when_enabled():
     assert _sr_grad_from_losses(two_stage, {'loss_sr_pix'}) > 0
 
 
+def test_feature_loss_trains_the_sr_network_not_the_backbone():
+    torch.manual_seed(0)
+    model = _estimator(sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=0.0, feat_weight=1.0))
+    model.train()
+    losses = model(**model.data_preprocessor(_raw_batch(), True), mode='loss')
+    model.zero_grad()
+    losses['loss_sr_feat'].backward()
+    assert float(model.sr_neck.upsample[0].weight.grad.abs().sum()) > 0
+    assert all(p.grad is None or float(p.grad.abs().sum()) == 0.0 for p in model.backbone.parameters())
+    assert all(p.requires_grad for p in model.backbone.parameters())  # restored after the pass
+
+
 def test_all_loss_terms_and_feature_pass_count():
     torch.manual_seed(0)
     calls = []
-    for feat_weight, expected_calls in ((0.0, 1), (1.0, 2)):
+    # feature term: + one SR pass (backbone as a fixed judge) + one HR pass (no grad)
+    for feat_weight, expected_calls in ((0.0, 1), (1.0, 3)):
         model = _estimator(sr_loss=dict(type='PoseDrivenSRLoss', kpt_weight=1.0,
                                         feat_weight=feat_weight))
         calls.clear()

@@ -9,7 +9,7 @@ codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), s
 model = dict(
     sr_neck=dict(_delete_=True, type='PoseDrivenSRNeck', scale=sr_scale),
     head=dict(decoder=codec),
-    sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=0.01, kpt_weight=0.02, feat_weight=0.005),
+    sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=1.0, feat_weight=1.0),
     pose_loss_to_sr=True,
 )
 

@@ -36,7 +36,8 @@ class StageRunner:
     An interrupted training stage resumes from its last checkpoint.
     """
 
-    def __init__(self, work_dir: Path, python: str = sys.executable, threads: int = 2) -> None:
+    def __init__(self, work_dir: Path, python: str = sys.executable, threads: int = None) -> None:
+        threads = threads or int(os.environ.get('LRPOSE_THREADS', '2'))
         self.work_dir = Path(work_dir)
         self.python = python
         self.env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",

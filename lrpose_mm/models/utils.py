@@ -122,3 +122,21 @@ def frozen_bn_stats(module: nn.Module) -> Iterator[None]:
             m.momentum = momentum
             if nbt is not None:
                 m.num_batches_tracked.copy_(nbt)
+
+
+@contextmanager
+def no_param_grad(*modules: Optional[nn.Module]) -> Iterator[None]:
+    """Run a forward pass whose loss does not update ``modules``' parameters.
+
+    Gradients still flow through the modules to their *inputs*. Used for the
+    pose-feature loss: it must shape the SR output, not teach the pose backbone
+    to map SR and HR images to the same (possibly collapsed) features.
+    """
+    params = [p for m in modules if m is not None for p in m.parameters() if p.requires_grad]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)

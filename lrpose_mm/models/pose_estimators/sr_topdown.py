@@ -10,7 +10,7 @@ from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
-from ..utils import denormalize, frozen_bn_stats, sr_to_input_coords
+from ..utils import denormalize, frozen_bn_stats, no_param_grad, sr_to_input_coords
 
 POSE_PARTS = ('backbone', 'neck', 'head')
 
@@ -278,10 +278,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         self._check_sizes(inputs, sr, data_samples)
         pose_in = sr if self.pose_loss_to_sr else sr.detach()
         use_feat = self.sr_loss is not None and self.sr_loss.with_feat
-        if use_feat and self.pose_loss_to_sr:
-            feats, sr_feats = self._features_for_loss(pose_in, need_head_feats=True)
-        else:
-            feats, sr_feats = self.extract_pose_feat(pose_in), None
+        feats = self.extract_pose_feat(pose_in)
         losses = dict()
         if self.with_head:
             losses.update(self.head.loss(feats, data_samples, train_cfg=self.train_cfg))
@@ -295,9 +292,9 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         if self.sr_loss.with_kpt:
             kwargs['keypoints'], kwargs['keypoints_visible'] = self._hr_keypoints(data_samples, sr)
         if use_feat:
-            if sr_feats is None:
-                with frozen_bn_stats(self):
-                    _, sr_feats = self._features_for_loss(sr, need_head_feats=False)
+            # the feature term trains the SR network only: the pose backbone is its fixed judge
+            with frozen_bn_stats(self), no_param_grad(self.backbone, getattr(self, 'neck', None)):
+                _, sr_feats = self._features_for_loss(sr, need_head_feats=False)
             with torch.no_grad(), frozen_bn_stats(self):
                 _, hr_feats = self._features_for_loss(hr, need_head_feats=False)
             kwargs.update(sr_feats=sr_feats, hr_feats=hr_feats)
