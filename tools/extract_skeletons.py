@@ -13,6 +13,10 @@ Examples::
         --video-list data/actions/video_list.txt --out skel.pkl \\
         --batch-size 64 --boxes tracks
 
+    # real LR video with an SR config of this project (no double degradation)
+    python tools/extract_skeletons.py configs/synthetic/pdsr-x4_...py CKPT \\
+        --video-list data/actions/video_list.txt --out pdsr.pkl --real-lr
+
     # boxes from an MMDetection detector
     python tools/extract_skeletons.py POSE_CFG POSE_CKPT --video-list L.txt \\
         --out skel.pkl --det-config DET_CFG --det-checkpoint DET_CKPT
@@ -57,6 +61,12 @@ def parse_args(argv=None):
                    choices=['original', 'input'],
                    help='coordinates of the written keypoints: the video '
                    "file's pixels, or the (downscaled) model input frame")
+    p.add_argument('--real-lr', action='store_true',
+                   help='the frames are REAL low-resolution video: drop the '
+                   "config's simulated LowResDegrade and warp crops straight "
+                   'to the LR input size (HR size / SR scale), so the input '
+                   'is not degraded twice (use it for the SR / LR-direct '
+                   'configs of this project)')
     p.add_argument('--boxes', default='auto',
                    choices=['auto', 'tracks', 'full-frame', 'detector'],
                    help='auto: track file if any, else detector if given, '
@@ -113,6 +123,13 @@ def main(argv=None) -> int:
 
 
 def _run(args, extract_dataset, video_list):
+    pipeline = None
+    if args.real_lr:
+        from lrpose_mm.action import real_lr_pipeline
+        pipeline = real_lr_pipeline(args.pose_config)
+        print('real-LR pipeline: ' + ' -> '.join(
+            t['type'] + (f"{tuple(t['input_size'])}" if 'input_size' in t
+                         else '') for t in pipeline), file=sys.stderr)
     return extract_dataset(
         args.pose_config, args.pose_checkpoint, video_list, args.out,
         lr_scale=args.lr_scale, batch_size=args.batch_size,
@@ -125,7 +142,7 @@ def _run(args, extract_dataset, video_list):
         max_bad_frame_ratio=args.max_bad_frame_ratio,
         default_split=args.split, val_ratio=args.val_ratio,
         overwrite=args.overwrite, retry_failed=not args.no_retry_failed,
-        progress=not args.no_progress)
+        pipeline=pipeline, progress=not args.no_progress)
 
 
 if __name__ == '__main__':

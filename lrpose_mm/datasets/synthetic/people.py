@@ -385,8 +385,9 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
                         bar.update(len(t[0]))
                 else:
                     import multiprocessing as mp
-                    method = 'fork' if 'fork' in mp.get_all_start_methods() else 'spawn'
-                    with mp.get_context(method).Pool(workers) as pool:
+                    # spawn, not fork: a forked child deadlocks when the parent already
+                    # runs OpenCV/OpenMP thread pools (e.g. inside a training process)
+                    with mp.get_context('spawn').Pool(workers) as pool:
                         for rs in pool.imap_unordered(_work, tasks):
                             for r in rs:
                                 results[r[0]] = r
