@@ -67,7 +67,8 @@ def test_pdsr_config_trains_and_resumes_through_tools(quick_job, tmp_path):
             f'test_evaluator.0.ann_file={ann}', 'train_dataloader.batch_size=4',
             'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
             'val_dataloader.num_workers=0', 'val_dataloader.persistent_workers=False',
-            'default_hooks.checkpoint.interval=1', 'param_scheduler.0.end=1']
+            'default_hooks.checkpoint.interval=1', 'default_hooks.logger.interval=1',
+            'param_scheduler.0.end=1']
     cfg = 'configs/synthetic/pdsr-x4_hrnet-tiny_synthetic-lr32x24.py'
     run_tool(PY, 'tools/train.py', cfg, '--work-dir', str(tmp_path), '--cfg-options',
              'train_cfg.max_iters=2', 'train_cfg.val_interval=10', *opts)
