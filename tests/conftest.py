@@ -55,6 +55,18 @@ def write_tiny_coco(root: Path, num_images: int = 6, size=(96, 128), seed: int =
     return ann_file
 
 
+@pytest.fixture(scope='module')
+def mmpose_scope_one_thread():
+    """MMPose default scope and one torch thread for a module only (no global leftovers)."""
+    import torch
+    from mmengine.registry import DefaultScope
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope='session')
 def tiny_coco(tmp_path_factory) -> Path:
     """Root folder of a tiny COCO-format dataset: annotations/train.json + images/."""

@@ -6,7 +6,6 @@ import pytest
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.evaluator import Evaluator
-from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData
 from mmpose.registry import MODELS
 
@@ -16,19 +15,10 @@ import lrpose_mm.models  # noqa: F401
 
 COCO_MINI = Path(__file__).resolve().parents[2] / 'shared' / 'data' / 'coco_mini'
 ANN = 'annotations/person_keypoints_train2017.json'
-pytestmark = pytest.mark.skipif(
-    not COCO_MINI.is_dir(),
-    reason=f'{COCO_MINI} is absent (shared test data is not part of a clone)')
-
-
-@pytest.fixture(autouse=True, scope='module')
-def _mmpose_scope_one_thread():
-    """MMPose default scope and one torch thread for this module only (no global leftovers)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with DefaultScope.overwrite_default_scope('mmpose'):
-        yield
-    torch.set_num_threads(threads)
+pytestmark = [
+    pytest.mark.skipif(not COCO_MINI.is_dir(),
+                       reason=f'{COCO_MINI} is absent (shared test data is not part of a clone)'),
+    pytest.mark.usefixtures('mmpose_scope_one_thread')]
 
 HR = (48, 64)
 CODEC = dict(type='MSRAHeatmap', input_size=HR, heatmap_size=(12, 16), sigma=2)

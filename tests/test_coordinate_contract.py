@@ -14,7 +14,6 @@ import pytest
 import torch
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import BaseModule
-from mmengine.registry import DefaultScope
 from mmpose.models.heads import HeatmapHead
 from mmpose.registry import MODELS
 
@@ -23,14 +22,7 @@ import lrpose_mm.models  # noqa: F401
 from lrpose_mm.models.utils import input_to_image_coords, sr_to_input_coords
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _mmpose_scope_one_thread():
-    """MMPose default scope and one torch thread for this module only (no global leftovers)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with DefaultScope.overwrite_default_scope('mmpose'):
-        yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 
 HR = (48, 64)  # (w, h)

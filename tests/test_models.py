@@ -6,7 +6,6 @@ import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.analysis import get_model_complexity_info
-from mmengine.registry import DefaultScope
 from mmengine.structures import InstanceData, PixelData
 from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
@@ -17,14 +16,7 @@ from lrpose_mm.models import (InterpolateSR, PoseDrivenSRLoss, PoseDrivenSRNeck,
 from lrpose_mm.models.utils import gaussian_keypoint_weights
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _mmpose_scope_one_thread():
-    """MMPose default scope and one torch thread for this module only (no global leftovers)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with DefaultScope.overwrite_default_scope('mmpose'):
-        yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
 HR = (24, 32)  # (w, h)

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 import torch
 from mmengine.evaluator import Evaluator
-from mmengine.registry import DefaultScope
 from mmpose.registry import METRICS
 
 import lrpose_mm.evaluation  # noqa: F401
@@ -13,14 +12,7 @@ from lrpose_mm.evaluation import SRQualityMetric
 from lrpose_mm.evaluation.sr_quality_metric import bgr_to_y, psnr, ssim
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _mmpose_scope_one_thread():
-    """MMPose default scope and one torch thread for this module only (no global leftovers)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with DefaultScope.overwrite_default_scope('mmpose'):
-        yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 
 

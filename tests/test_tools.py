@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import PY, ROOT, run_tool
+from conftest import PY, run_tool
 
 
 @pytest.fixture(scope='module')

@@ -3,21 +3,13 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from mmengine.registry import DefaultScope
 from mmpose.registry import TRANSFORMS
 
 import lrpose_mm.datasets  # noqa: F401
 from lrpose_mm.datasets.transforms import LowResDegrade, PackSRPoseInputs
 
 
-@pytest.fixture(autouse=True, scope='module')
-def _mmpose_scope_one_thread():
-    """MMPose default scope and one torch thread for this module only (no global leftovers)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with DefaultScope.overwrite_default_scope('mmpose'):
-        yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 
 

@@ -143,7 +143,6 @@ def run_main_job(out_dir: Path, work_dir: Path, budget: Budget, command: str,
                  variants: Optional[List[str]] = None, grid_samples: int = 6,
                  throughput_batch: int = 32) -> JobResult:
     from . import visual
-    from .cost import estimator_complexity, throughput_side_by_side  # noqa: F401
     t_start = time.time()
     out_dir, work_dir = Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)

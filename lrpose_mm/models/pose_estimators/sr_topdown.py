@@ -225,21 +225,18 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             for h in handles:
                 h.remove()
 
-    def _features_for_loss(self, x: Tensor, need_head_feats: bool
-                           ) -> Tuple[Optional[Tuple[Tensor, ...]], List[Tensor]]:
-        """(pose features or None, the features the SR feature loss compares)."""
+    def _features_for_loss(self, x: Tensor) -> List[Tensor]:
+        """The features of ``x`` that the SR feature loss compares."""
         layers = self.sr_loss.feat_layers
-        run_neck = self.with_neck and (need_head_feats or
-                                       any(n.startswith('neck') for n in layers or ()))
+        run_neck = self.with_neck and any(n.startswith('neck') for n in layers or ())
         with self._capture(layers) as store:
             bb = self.backbone(x)
-            feats = self.neck(bb) if run_neck else bb
+            if run_neck:
+                self.neck(bb)
         if layers:
-            sel = [t for n in layers for t in store.get(n, [])]
-        else:
-            outs = bb if isinstance(bb, (list, tuple)) else (bb, )
-            sel = [outs[i] for i in self.sr_loss.feat_indices]
-        return (feats if need_head_feats else None), sel
+            return [t for n in layers for t in store.get(n, [])]
+        outs = bb if isinstance(bb, (list, tuple)) else (bb, )
+        return [outs[i] for i in self.sr_loss.feat_indices]
 
     def _check_sizes(self, inputs: Tensor, sr: Tensor, data_samples: Optional[SampleList]) -> None:
         """Enforce the coordinate contract on the actual tensors."""
@@ -294,9 +291,9 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         if use_feat:
             # the feature term trains the SR network only: the pose backbone is its fixed judge
             with frozen_bn_stats(self), no_param_grad(self.backbone, getattr(self, 'neck', None)):
-                _, sr_feats = self._features_for_loss(sr, need_head_feats=False)
+                sr_feats = self._features_for_loss(sr)
             with torch.no_grad(), frozen_bn_stats(self):
-                _, hr_feats = self._features_for_loss(hr, need_head_feats=False)
+                hr_feats = self._features_for_loss(hr)
             kwargs.update(sr_feats=sr_feats, hr_feats=hr_feats)
         losses.update(self.sr_loss(sr, hr, **kwargs))
         return losses
