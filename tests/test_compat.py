@@ -102,10 +102,14 @@ def test_mmengine_meta_round_trips_with_weights_only(tmp_path):
 
 
 def test_cpu_distributed_backend_switch():
-    assert compat._cpu_backend('nccl') == 'gloo' if compat._no_accelerator() else True
+    with pytest.warns(UserWarning, match='gloo backend instead of nccl'):
+        assert compat._cpu_backend('nccl') == 'gloo'
     assert compat._cpu_backend('gloo') == 'gloo'
+    assert compat._cpu_backend(None) == 'gloo'
     if compat._no_accelerator():
         assert compat.cpu_model_wrapper_cfg()['device_ids'] is None
+    else:
+        assert compat.cpu_model_wrapper_cfg() is None
 
 
 def test_slurm_launcher_initialises_on_cpu(tmp_path):
