@@ -59,7 +59,7 @@ def test_quick_report_has_all_sources(quick_run):
     for label in ('ground truth', 'LR-direct', 'bicubic', 'PDSR', 'Speed-up'):
         assert label in md
     # extracted skeletons are MMAction2 PoseDataset files in LR video pixels
-    from lrpose_mm.action.io import load_pickle
+    from lrpose_mm.fileio import load_pickle
     gt = load_pickle(str(tmp / 'actions' / 'gt_skeletons.pkl'))
     for key in SOURCES[1:]:
         d = load_pickle(str(tmp / 'work' / 'skeletons' / f'{key}.pkl'))

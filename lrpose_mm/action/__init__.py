@@ -4,7 +4,7 @@ from .boxes import (TRACK_FORMAT, BoxFileError, DetectorBoxes, FullFrameBoxes,
 from .extract import (NoPersonError, SettingsMismatchError, extract_dataset,
                       extract_video, model_fingerprint,
                       real_lr_pipeline)
-from .io import atomic_json_dump, atomic_pickle_dump, load_pickle
+from ..fileio import atomic_json_dump, atomic_pickle_dump, load_pickle
 from .video import FrameReader, VideoReadError, downscale, read_all_frames
 from .video_list import VideoEntry, parse_video_list, write_video_list
 

@@ -37,7 +37,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .io import atomic_json_dump, atomic_text_dump, load_pickle
+from ..fileio import atomic_json_dump, atomic_text_dump, load_pickle
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION_CFG_DIR = ROOT / 'configs' / 'action'

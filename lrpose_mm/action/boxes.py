@@ -68,7 +68,7 @@ def load_tracks(path: str) -> Dict[int, np.ndarray]:
 def save_tracks(tracks: Dict[int, Sequence[Sequence[float]]], path: str
                 ) -> str:
     """Write a track file (atomically)."""
-    from .io import atomic_json_dump
+    from ..fileio import atomic_json_dump
     frames = {
         str(int(k)): [[round(float(v), 3) for v in b[:4]] + [int(b[4])] +
                       [round(float(x), 4) for x in b[5:6]] for b in boxes]

@@ -47,7 +47,8 @@ import numpy as np
 
 from .boxes import (BoxFileError, DetectorBoxes, FullFrameBoxes, TrackBoxes,
                     sanitize_box)
-from .io import atomic_json_dump, atomic_pickle_dump, load_pickle
+from ..fileio import (atomic_json_dump, atomic_pickle_dump, changed_settings,
+                      load_pickle)
 from .video import FrameReader, VideoReadError, downscale, resolve_backend
 from .video_list import VideoEntry, parse_video_list
 
@@ -460,11 +461,8 @@ def extract_dataset(pose_config: Union[str, Any],
                       [os.path.abspath(det_config), det_checkpoint,
                        det_score_thr, det_cat_id]))
         settings_file = os.path.join(work_dir, 'settings.json')
-        if os.path.exists(settings_file):
-            with open(settings_file) as f:
-                old = json.load(f)
-            diff = sorted(k for k in set(old) | set(settings)
-                          if old.get(k) != settings.get(k))
+        diff = changed_settings(settings_file, settings)
+        if diff is not None:
             if diff and not overwrite:
                 raise SettingsMismatchError(
                     f'{work_dir} holds results made with different settings '

@@ -114,7 +114,7 @@ def parse_video_list(source: Union[str, Sequence[Any]],
 def write_video_list(entries: Sequence[VideoEntry], path: str,
                      relative: bool = True) -> str:
     """Write a text video list (atomically); paths relative to its folder."""
-    from .io import atomic_text_dump
+    from ..fileio import atomic_text_dump
     root = os.path.dirname(os.path.abspath(path))
     lines = ['# path label split tracks  (lrpose_mm video list)']
     for e in entries:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from .report import build_rows, write_report
-from .stages import ROOT, StageRunner, atomic_write_json
+from ..fileio import atomic_json_dump
+from .stages import ROOT, StageRunner
 
 CFG_DIR = ROOT / 'configs' / 'synthetic'
 
@@ -154,7 +155,7 @@ def run_main_job(out_dir: Path, work_dir: Path, budget: Budget, command: str,
         factor = prev.get('time_factor', 1.0)
     else:
         factor = fit_to_time_budget(budget, chosen)
-        atomic_write_json(saved, dict(asdict(budget), time_factor=factor))
+        atomic_json_dump(dict(asdict(budget), time_factor=factor), str(saved))
     print(f'[1/5] data: procedural people under {budget.data_root}', flush=True)
     data_info = ensure_data(budget)
     data_root = str(ROOT / budget.data_root)

@@ -1,8 +1,9 @@
 """Benchmark report: Markdown + JSON tables, gap closure and a bar chart."""
-import json
 import os
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from ..fileio import atomic_json_dump, atomic_text_dump
 
 COLUMNS = [('AP', 'coco/AP'), ('AP50', 'coco/AP .5'), ('AP75', 'coco/AP .75'), ('AR', 'coco/AR'),
            ('PCK@0.1', 'pck0.1/PCK')]
@@ -99,9 +100,6 @@ def write_report(out_dir: Path, rows: List[dict], meta: dict, extra_md: str = ''
           'mmengine.analysis at the benchmark input size; CPU img/s measured side by side in one run.',
           '', '![AP per variant](bar_chart.png)', '', '![LR | bicubic | two-stage | PDSR | HR](grid.png)',
           '', extra_md]
-    for name, text in (('report.md', '\n'.join(md)),
-                       ('report.json', json.dumps(dict(meta=meta, rows=rows), indent=2))):
-        tmp = out_dir / (name + '.tmp')
-        tmp.write_text(text)
-        os.replace(tmp, out_dir / name)
+    atomic_text_dump('\n'.join(md), str(out_dir / 'report.md'))
+    atomic_json_dump(dict(meta=meta, rows=rows), str(out_dir / 'report.json'))
     return out_dir / 'report.md'

@@ -10,16 +10,11 @@ from typing import Dict, List, Mapping, Optional
 
 from tqdm import tqdm
 
+from ..fileio import atomic_json_dump
+
 ROOT = Path(__file__).resolve().parents[2]
 _ITER_RE = re.compile(r'Iter\(train\)\s*\[\s*(\d+)\s*/\s*(\d+)\]')
 _TEST_RE = re.compile(r'(?:Iter|Epoch)\(test\)\s*\[\s*(\d+)\s*/\s*(\d+)\]')
-
-
-def atomic_write_json(path: Path, obj) -> None:
-    """Write JSON through a temporary file and rename, so no partial file is left."""
-    tmp = path.with_suffix(path.suffix + '.tmp')
-    tmp.write_text(json.dumps(obj, indent=2))
-    os.replace(tmp, path)
 
 
 def _cli_options(cfg_options: Optional[Mapping[str, object]]) -> List[str]:
@@ -94,7 +89,7 @@ class StageRunner:
         ckpt = (wd / 'last_checkpoint').read_text().strip()
         info = dict(checkpoint=ckpt, config=str(config), train_seconds=round(seconds, 1),
                     cfg_options=dict(cfg_options or {}))
-        atomic_write_json(wd / 'done.json', info)
+        atomic_json_dump(info, str(wd / 'done.json'))
         return info
 
     def test(self, name: str, config: Path, checkpoint: str,

@@ -474,14 +474,13 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
     class is ``val``. Deterministic by ``seed``; a rerun skips finished clips
     (a settings change is refused unless ``overwrite``). Returns meta.
     """
-    import json
     import os
     import pickle
     import time
 
     from lrpose_mm.action.boxes import boxes_from_keypoints, save_tracks
-    from lrpose_mm.action.io import (atomic_json_dump, atomic_pickle_dump,
-                                     load_pickle)
+    from lrpose_mm.fileio import (atomic_json_dump, atomic_pickle_dump,
+                                  changed_settings, load_pickle)
     from lrpose_mm.action.video_list import VideoEntry, write_video_list
     t0 = time.perf_counter()
     classes = list(range(len(ACTION_CLASSES))) if classes is None else \
@@ -493,11 +492,8 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
                     renderer=rend.name, save_hr=bool(save_hr))
     os.makedirs(out_dir, exist_ok=True)
     sfile = os.path.join(out_dir, 'settings.json')
-    if os.path.exists(sfile):
-        with open(sfile) as f:
-            old = json.load(f)
-        diff = sorted(k for k in set(old) | set(settings)
-                      if old.get(k) != settings.get(k))
+    diff = changed_settings(sfile, settings)
+    if diff is not None:
         if diff and not overwrite:
             raise RuntimeError(
                 f'{out_dir} holds clips generated with other settings '

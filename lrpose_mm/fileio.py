@@ -1,9 +1,10 @@
-"""Atomic file writes (temp file in the same folder + ``os.replace``)."""
+"""Atomic file writes (temp file in the same folder + ``os.replace``), shared by every job
+that must leave no partial file behind (extraction, data generation, benchmarks)."""
 import json
 import os
 import pickle
 import tempfile
-from typing import Any, Callable
+from typing import Any, Callable, List, Optional
 
 
 def _atomic_write(path: str, write: Callable, mode: str = 'wb') -> str:
@@ -45,3 +46,15 @@ def atomic_text_dump(text: str, path: str) -> str:
 def load_pickle(path: str) -> Any:
     with open(path, 'rb') as f:
         return pickle.load(f)
+
+
+def changed_settings(path: str, settings: dict) -> Optional[List[str]]:
+    """Keys whose value differs from the settings saved at ``path`` (None: nothing saved).
+
+    Resumable jobs compare their settings with the saved ones before reusing results.
+    """
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        old = json.load(f)
+    return sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
