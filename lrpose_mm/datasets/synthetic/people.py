@@ -30,7 +30,7 @@ from .render import (_noise, _texture, list_background_images, render_background
                      render_person, sample_appearance)
 
 #: bump whenever the generated pixels or annotations change
-GENERATOR_VERSION = 'people-1.0'
+GENERATOR_VERSION = 'people-1.1'  # 1.1: left and right look alike
 
 
 # --------------------------------------------------------------------------

@@ -10,10 +10,13 @@ z-buffer, so a limb behind the torso is hidden where it should be and the
 self-occlusion test of a keypoint is simply "is the surface drawn at its
 pixel much nearer than the joint?".
 
-Left and right are told apart in the pixels: the person's *left* hand wears
-a glove and the left shoe has the same saturated ``marker`` colour, the
-*right* sleeve and trouser leg carry a long contrasting stripe, and the face
-(eyes, nose, mouth, ears, hair at the back) shows which way the head faces.
+Left and right look alike, as on real people: both hands wear gloves of the
+saturated ``marker`` colour, both shoes match, and both sleeves and trouser
+legs carry the same long contrasting stripe. Which side is which follows from
+the body's orientation and the face (eyes, nose, mouth, ears, hair at the
+back), never from a one-sided mark. (A one-sided mark cannot survive MMPose's
+flip augmentation, which mirrors the pixels and swaps the labels, and it made
+one side of every val person easier to see than the other.)
 """
 import os
 from dataclasses import dataclass
@@ -41,7 +44,7 @@ class Fabric:
     color2: Color
     pattern: str = 'solid'
     period: float = 0.04
-    stripe: Optional[Color] = None   # longitudinal stripe (right-side cue)
+    stripe: Optional[Color] = None   # longitudinal stripe on both sleeves / legs
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,8 @@ class Appearance:
     sleeve_end: float          # 0..2: 1 = end of upper arm, 2 = wrist
     leg_end: float             # 0..2: 1 = knee, 2 = ankle
     top_len: float             # where the top ends on the torso (0..1)
-    shoe: Color                # right shoe
-    marker: Color              # left glove and left shoe
+    shoe: Color                # both shoes
+    marker: Color              # both gloves
     eye: Color = (30, 25, 25)
     lip: Color = (70, 70, 150)
     light: float = 0.0         # light direction across limbs (-1..1)
@@ -67,7 +70,7 @@ _SKIN = np.array([(200, 215, 245), (165, 190, 230), (125, 160, 210),
                   (95, 130, 180), (65, 95, 145), (45, 65, 105)], np.float32)
 _HAIR = np.array([(25, 25, 30), (30, 45, 70), (40, 70, 115), (110, 170, 215),
                   (150, 150, 155), (40, 75, 165), (20, 20, 20)], np.float32)
-#: saturated left-side marker colours (BGR), far from skin tones
+#: saturated glove colours (BGR), far from skin tones
 MARKERS = ((40, 40, 225), (50, 200, 50), (230, 100, 30), (40, 225, 240),
            (210, 60, 210), (225, 215, 40))
 
@@ -98,7 +101,7 @@ def _sample_fabric(rng, stripe=True) -> Fabric:
 
 
 def sample_appearance(rng: np.random.Generator) -> Appearance:
-    """Random skin/hair/clothes; the left/right cues are always present."""
+    """Random skin/hair/clothes, the same on the left and the right side."""
     i = rng.uniform(0, len(_SKIN) - 1)
     lo = int(i)
     skin = _SKIN[lo] * (1 - (i - lo)) + _SKIN[min(lo + 1, len(_SKIN) - 1)] * (i - lo)
@@ -456,12 +459,11 @@ def render_person(canvas: np.ndarray, keypoints_xy: np.ndarray, body: BodyShape,
     # ---- legs
     for side, S in ((1, 'l'), (-1, 'r')):
         hi, ki, ai = (11, 13, 15) if side == 1 else (12, 14, 16)
-        right = side == -1
         _limb(layer, P3[hi], P3[ki], b.thigh_r[0] * s, b.thigh_r[1] * s,
-              _garment_split(0, 1, app.leg_end, app.bottom, skin, right),
+              _garment_split(0, 1, app.leg_end, app.bottom, skin, True),
               PART_IDS[f'{S}_thigh'], light, s)
         _limb(layer, P3[ki], P3[ai], b.shin_r[0] * s, b.shin_r[1] * s,
-              _garment_split(1, 2, app.leg_end, app.bottom, skin, right),
+              _garment_split(1, 2, app.leg_end, app.bottom, skin, True),
               PART_IDS[f'{S}_shin'], light, s)
         # foot: forward (from the hips' left-right axis), perpendicular to shin
         shin = _unit(C3[ai] - C3[ki])
@@ -470,23 +472,22 @@ def render_person(canvas: np.ndarray, keypoints_xy: np.ndarray, body: BodyShape,
         toe_c = C3[ai] + (fwd * b.foot_len * 0.8 + shin * b.ankle_height * 0.7) * s
         heel_c = C3[ai] + (shin * b.ankle_height * 0.6 - fwd * b.foot_len * 0.15) * s
         toe, heel = toe_c * [1, -1, 1], heel_c * [1, -1, 1]
-        _limb(layer, heel, toe, b.foot_r * s * 1.1, b.foot_r * s, _solid(
-            app.marker if side == 1 else app.shoe), PART_IDS[f'{S}_foot'], light, s)
+        _limb(layer, heel, toe, b.foot_r * s * 1.1, b.foot_r * s, _solid(app.shoe),
+              PART_IDS[f'{S}_foot'], light, s)
 
     # ---- arms
     for side, S in ((1, 'l'), (-1, 'r')):
         si, ei, wi = (5, 7, 9) if side == 1 else (6, 8, 10)
-        right = side == -1
         _limb(layer, P3[si], P3[ei], b.upper_arm_r[0] * s, b.upper_arm_r[1] * s,
-              _garment_split(0, 1, app.sleeve_end, app.top, skin, right),
+              _garment_split(0, 1, app.sleeve_end, app.top, skin, True),
               PART_IDS[f'{S}_upper_arm'], light, s)
         _limb(layer, P3[ei], P3[wi], b.forearm_r[0] * s, b.forearm_r[1] * s,
-              _garment_split(1, 2, app.sleeve_end, app.top, skin, right),
+              _garment_split(1, 2, app.sleeve_end, app.top, skin, True),
               PART_IDS[f'{S}_forearm'], light, s)
         fa = C3[wi] - C3[ei]
         tip = (C3[wi] + fa * (b.hand_len / b.forearm)) * [1, -1, 1]
         _limb(layer, P3[wi], tip, b.hand_r * s * 0.9, b.hand_r * s * 1.05,
-              _solid(app.marker if side == 1 else skin), PART_IDS[f'{S}_hand'],
+              _solid(app.marker), PART_IDS[f'{S}_hand'],
               light, s, capB=b.hand_r * s * 1.3)
 
     # ---- neck, long hair, ears, head
