@@ -1,5 +1,6 @@
 """MMPose's CocoDataset that names bad annotation files and counts what it drops."""
 import json
+import logging
 import os
 import os.path as osp
 from collections import Counter
@@ -12,6 +13,9 @@ from mmpose.datasets.datasets.body import CocoDataset
 from mmpose.registry import DATASETS
 
 from .transforms.target_size_check import check_target_sizes
+
+#: reasons for a skip that every COCO file has (logged as info, the others as a warning)
+USUAL_SKIPS = frozenset({'crowd', 'no labelled keypoints'})
 
 
 @DATASETS.register_module()
@@ -30,7 +34,8 @@ class CheckedCocoDataset(CocoDataset):
     - every annotation MMPose leaves out is counted by reason in
       :attr:`skipped` (e.g. ``'box outside the image'``, ``'zero-area box'``,
       ``'no labelled keypoints'``), repaired keypoints in :attr:`repaired`,
-      and both are logged once as a warning;
+      and both are logged once (a warning unless only crowd and keypoint-less
+      people were skipped, which every COCO file has);
     - the pipeline is checked when the dataset is built: a ``GenerateTarget``
       codec whose ``input_size`` is not the size of the crop it encodes fails
       with both sizes (see :func:`check_target_sizes`);
@@ -70,7 +75,9 @@ class CheckedCocoDataset(CocoDataset):
             msg += f'; skipped {sum(self.skipped.values())}: {self._counts(self.skipped)}'
         if self.repaired:
             msg += f'; made unlabelled: {self._counts(self.repaired)}'
-        MMLogger.get_current_instance().warning(msg)
+        # COCO itself has many crowd and keypoint-less people: those are news only in the log
+        usual = not self.repaired and set(self.skipped) <= USUAL_SKIPS
+        MMLogger.get_current_instance().log(logging.INFO if usual else logging.WARNING, msg)
 
     @staticmethod
     def _counts(counter: Counter) -> str:
