@@ -175,3 +175,27 @@ def test_actions_truncated_settings_is_named_and_overwrite_recovers(tmp_path):
     meta = A.generate_action_dataset(str(tmp_path), overwrite=True, **ACTIONS)
     assert meta['num_generated'] == 1
     assert json.loads(settings.read_text())['seed'] == 0
+
+
+@pytest.mark.parametrize('planted', ['pickle', 'broken-npz'])
+def test_action_clip_cache_cannot_run_code(tmp_path, planted):
+    """A file planted in the clip cache is never unpickled: the clip is rendered again."""
+    import pickle
+    A.generate_action_dataset(str(tmp_path), **ACTIONS)
+    name = '02_clap_0000'
+    (tmp_path / 'clips' / f'{name}.npz').unlink()
+    proof = tmp_path.parent / f'{tmp_path.name}-pwned'
+
+    class Exploit:
+        def __reduce__(self):
+            return (open, (str(proof), 'w'))
+    if planted == 'pickle':
+        (tmp_path / 'clips' / f'{name}.pkl').write_bytes(pickle.dumps(Exploit()))
+    else:
+        (tmp_path / 'clips' / f'{name}.npz').write_bytes(b'PK\x03\x04 not an npz')
+    meta = A.generate_action_dataset(str(tmp_path), **ACTIONS)
+    assert not proof.exists()
+    assert meta['num_generated'] == 1
+    assert not (tmp_path / 'clips' / f'{name}.pkl').exists()
+    rec = A.load_clip_record(str(tmp_path / 'clips' / f'{name}.npz'))
+    assert rec['name'] == name and rec['keypoints_hr'].shape == (4, 17, 2)

@@ -82,3 +82,12 @@ def test_dataset_checks_its_pipeline_when_built(tmp_path, mmpose_scope_one_threa
     with pytest.raises(ValueError, match=words):
         CheckedCocoDataset(data_root=str(tmp_path), ann_file='annotations/train.json',
                            data_prefix=dict(img='images/'), pipeline=pipeline)
+
+
+def test_codec_at_the_padded_size_fails_where_the_model_check_is_off(mmpose_scope_one_thread):
+    """With padding on, the estimator skips its codec-size check; the pipeline check does not."""
+    padded_codec = dict(LR_CODEC, input_size=(32, 32), heatmap_size=(8, 8))
+    pipeline = HEAD + [DEGRADE, dict(type='GenerateTarget', encoder=padded_codec), PACK]
+    with pytest.raises(ValueError, match=r'input_size=\(32, 32\) does not match the crop it '
+                                         r'encodes, \(24, 32\)'):
+        check_target_sizes(Compose(pipeline).transforms)

@@ -19,6 +19,7 @@ Left and right are kept apart: ``wave_left_hand`` moves COCO's ``left_wrist``
 (the person's own left), whatever the view angle.
 """
 import math
+import zipfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -437,6 +438,30 @@ def render_clip(clip: Dict, renderer, lr_noise: float = 2.0
     return hr, lr
 
 
+def save_clip_record(rec: Dict, path: str) -> None:
+    """Write a clip's cache record as ``.npz``: arrays as arrays, the rest as
+    JSON text. Unlike a pickle, loading it cannot run code."""
+    import io
+    import json
+
+    from lrpose_mm.fileio import _atomic_write
+    arrays = {k: v for k, v in rec.items() if isinstance(v, np.ndarray)}
+    rest = {k: v for k, v in rec.items() if k not in arrays}
+    buf = io.BytesIO()
+    np.savez(buf, __json__=np.array(json.dumps(
+        rest, default=lambda o: o.item() if hasattr(o, 'item') else str(o))), **arrays)
+    _atomic_write(path, lambda f: f.write(buf.getvalue()))
+
+
+def load_clip_record(path: str) -> Dict:
+    """Read :func:`save_clip_record`'s file (``allow_pickle=False``)."""
+    import json
+    with np.load(path, allow_pickle=False) as z:
+        rec = json.loads(str(z['__json__']))
+        rec.update({k: z[k] for k in z.files if k != '__json__'})
+    return rec
+
+
 def _gt_annotation(name, label, kp, shape_hw):
     T = len(kp)
     return dict(frame_dir=name, label=int(label),
@@ -449,7 +474,7 @@ def _gt_annotation(name, label, kp, shape_hw):
 
 ACTIONS_GENERATOR = 'lrpose_mm.datasets.synthetic.actions'
 #: names this writer gives its files (anything else in its folder is kept)
-_CLIP_FILE = r'\d{2}_[a-z_]+_\d{4}\.(pkl|mp4|json)'
+_CLIP_FILE = r'\d{2}_[a-z_]+_\d{4}\.(npz|pkl|mp4|json)'
 _TMP_FILE = r'\.tmp-[^/]*\.mp4|\.[^/]+\.tmp'   # _write_video / lrpose_mm.fileio
 _SUBDIRS = ('clips', 'videos', 'videos_hr', 'tracks', 'tracks_hr')
 _TOP_FILES = ('settings.json', 'meta.json', 'video_list.txt', 'video_list_hr.txt',
@@ -516,7 +541,8 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
         videos_hr/<name>.mp4   HR video (lr_size * scale), if save_hr
         tracks/<name>.json     GT person boxes, LR pixels (track file format)
         tracks_hr/<name>.json  the same in HR pixels
-        clips/<name>.pkl       per-clip GT (written last: the cache marker)
+        clips/<name>.npz       per-clip GT (written last: the cache marker;
+                               arrays + JSON, so reading it cannot run code)
         video_list.txt         "path label split tracks" for videos/
         video_list_hr.txt      the same for videos_hr/
         gt_skeletons.pkl       PoseDataset annotations of GT skeletons (LR px)
@@ -534,12 +560,11 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
     """
     import fcntl
     import os
-    import pickle
     import time
 
     from lrpose_mm.action.boxes import boxes_from_keypoints, save_tracks
     from lrpose_mm.fileio import (atomic_json_dump, atomic_pickle_dump,
-                                  changed_settings, load_pickle)
+                                  changed_settings)
     from lrpose_mm.action.video_list import VideoEntry, write_video_list
 
     from .ownership import claim_output_dir, remove_own_files
@@ -561,6 +586,10 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
         for sub in ('', ) + _SUBDIRS:       # temporary files of killed runs
             if os.path.isdir(os.path.join(out_dir, sub)):
                 remove_own_files(os.path.join(out_dir, sub), _TMP_FILE)
+        # per-clip caches of earlier versions were pickles: never loaded (a pickle can run
+        # code), removed, and the clips regenerated
+        remove_own_files(os.path.join(out_dir, 'clips'),
+                         _CLIP_FILE.replace('(npz|pkl|mp4|json)', 'pkl'))
         sfile = os.path.join(out_dir, 'settings.json')
         try:
             diff = changed_settings(sfile, settings)
@@ -598,14 +627,14 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
             name = f'{c:02d}_{ACTION_CLASSES[c]}_{k:04d}'
             split = clip_split(k)
             p = {key: os.path.join(out_dir, sub, name + ext) for key, sub, ext in
-                 (('clip', 'clips', '.pkl'), ('lr', 'videos', '.mp4'),
+                 (('clip', 'clips', '.npz'), ('lr', 'videos', '.mp4'),
                   ('hr', 'videos_hr', '.mp4'), ('tr', 'tracks', '.json'),
                   ('trh', 'tracks_hr', '.json'))}
             rec = None
             if os.path.exists(p['clip']):
                 try:
-                    rec = load_pickle(p['clip'])
-                except (OSError, EOFError, pickle.UnpicklingError):
+                    rec = load_clip_record(p['clip'])
+                except (OSError, ValueError, KeyError, zipfile.BadZipFile):
                     rec = None
                 if rec is not None and (rec.get('settings') != settings or
                                         not os.path.exists(p['lr']) or
@@ -636,7 +665,7 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
                            view_yaw=clip['view_yaw'], height_px=clip['height_px'],
                            self_visible=clip.get('self_visible'),
                            body=clip['body'].to_dict())
-                atomic_pickle_dump(rec, p['clip'])
+                save_clip_record(rec, p['clip'])
                 n_new += 1
                 t_render += time.perf_counter() - ts
             anns_lr.append(_gt_annotation(name, c, rec['keypoints_lr'], (H, W)))
