@@ -98,6 +98,11 @@ def _runner(tmp_path, root, **overrides):
     return Runner.from_cfg(cfg)
 
 
+def _finite_checkpoint(path):
+    state = torch.load(path, map_location='cpu')['state_dict']
+    return all(bool(torch.isfinite(v).all()) for v in state.values() if v.is_floating_point())
+
+
 def test_nan_annotations_are_counted_and_training_stays_finite(tmp_path,
                                                               mmpose_scope_one_thread):
     root = tmp_path / 'coco'
@@ -110,8 +115,19 @@ def test_nan_annotations_are_counted_and_training_stays_finite(tmp_path,
     first = ds.get_data_info(0)
     assert first['keypoints_visible'][0, 0] == 0 and np.isfinite(first['keypoints']).all()
     runner.train()
-    state = torch.load(tmp_path / 'work' / 'iter_2.pth', map_location='cpu')['state_dict']
-    assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+    assert _finite_checkpoint(tmp_path / 'work' / 'iter_2.pth')
+    assert 'train/sr_kpt_nonfinite' not in runner.message_hub.log_scalars
+
+
+def test_nan_reaching_the_sr_loss_is_excluded_and_counted(tmp_path, mmpose_scope_one_thread):
+    """With MMPose's plain CocoDataset the NaN labels reach the loss: still no NaN, and counted."""
+    root = tmp_path / 'coco'
+    _nan_coco(root)
+    runner = _runner(tmp_path, root, **{'train_dataloader.dataset.type': 'CocoDataset'})
+    runner.train()
+    assert _finite_checkpoint(tmp_path / 'work' / 'iter_2.pth')
+    counts = runner.message_hub.get_scalar('train/sr_kpt_nonfinite').data[0]
+    assert counts.tolist() == [1 + 17]   # iteration 1: the NaN nose and the NaN box's 17 joints
 
 
 class _NaNAfterFirst(torch.nn.Module):
