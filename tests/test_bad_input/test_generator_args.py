@@ -199,3 +199,11 @@ def test_action_clip_cache_cannot_run_code(tmp_path, planted):
     assert not (tmp_path / 'clips' / f'{name}.pkl').exists()
     rec = A.load_clip_record(str(tmp_path / 'clips' / f'{name}.npz'))
     assert rec['name'] == name and rec['keypoints_hr'].shape == (4, 17, 2)
+
+
+def test_actions_adopts_its_unmarked_output_of_an_earlier_version(tmp_path):
+    A.generate_action_dataset(str(tmp_path), **ACTIONS)
+    (tmp_path / MARKER).unlink()
+    meta = A.generate_action_dataset(str(tmp_path), **ACTIONS)
+    assert (meta['num_generated'], meta['num_cached']) == (0, 1)
+    assert (tmp_path / MARKER).exists()

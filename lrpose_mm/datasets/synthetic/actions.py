@@ -19,6 +19,7 @@ Left and right are kept apart: ``wave_left_hand`` moves COCO's ``left_wrist``
 (the person's own left), whatever the view angle.
 """
 import math
+import numbers
 import zipfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -493,8 +494,7 @@ def _is_legacy_actions_dir(out_dir: str) -> bool:
             settings = json.load(f)
     except (OSError, ValueError):
         return False
-    if not isinstance(settings, dict) or settings.get('version') != GENERATOR_VERSION or \
-            'renderer' not in settings:
+    if not isinstance(settings, dict) or not {'version', 'renderer', 'seed'} <= set(settings):
         return False
     if not only_names(out_dir, _TOP_FILES + _SUBDIRS + (_TMP_FILE, )):
         return False
@@ -513,9 +513,9 @@ def _check_action_args(clips_per_class, seed, num_frames, lr_size, scale, fps,
             raise ValueError(f'{name} must be an int >= {low}, got {v!r}')
     if len(lr_size) != 2 or not all(is_int(v) and v >= 8 for v in lr_size):
         raise ValueError(f'lr_size must be (width, height) ints >= 8, got {lr_size!r}')
-    if not (isinstance(fps, (int, float)) and math.isfinite(fps) and fps > 0):
+    if not (isinstance(fps, numbers.Real) and math.isfinite(fps) and fps > 0):
         raise ValueError(f'fps must be a finite number > 0, got {fps!r}')
-    if not (isinstance(lr_noise, (int, float)) and math.isfinite(lr_noise) and lr_noise >= 0):
+    if not (isinstance(lr_noise, numbers.Real) and math.isfinite(lr_noise) and lr_noise >= 0):
         raise ValueError(f'lr_noise must be a finite number >= 0, got {lr_noise!r}')
     if classes is not None:
         classes = list(classes)
