@@ -41,21 +41,29 @@ def check_target_sizes(transforms: Sequence) -> None:
 
 def _check_codec(enc, size: Optional[Tuple[int, int]], source: str) -> None:
     name = type(enc).__name__
-    in_size = getattr(enc, 'input_size', None)
+    in_size = _pair(getattr(enc, 'input_size', None))
     if in_size is None:
         return
-    in_size = tuple(int(v) for v in in_size)
     if size is not None and in_size != size:
         raise ValueError(
             f'GenerateTarget: codec {name}.input_size={in_size} does not match the crop it '
             f'encodes, {size} (w, h) ({source}). Encode at the size of the image in front of '
             'it: SR variants put GenerateTarget with the HR codec before LowResDegrade, '
             'LR-direct puts a codec at the LR size after it')
-    hm = getattr(enc, 'heatmap_size', None)
-    if hm is not None and len(hm) == 2:
-        hw, hh = int(hm[0]), int(hm[1])
+    hm = _pair(getattr(enc, 'heatmap_size', None))
+    if hm is not None:
+        hw, hh = hm
         if hw <= 0 or hh <= 0 or in_size[0] * hh != in_size[1] * hw:
             raise ValueError(
                 f'GenerateTarget: codec {name}.heatmap_size={(hw, hh)} is not its '
                 f'input_size={in_size} divided by one stride in both axes; the head output '
                 'and the target would differ in size inside the loss')
+
+
+def _pair(value) -> Optional[Tuple[int, int]]:
+    """``(w, h)`` of a size given as two numbers; None for anything else (3D, multi-level)."""
+    try:
+        w, h = value
+        return int(w), int(h)
+    except (TypeError, ValueError):
+        return None
