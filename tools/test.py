@@ -9,6 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import lrpose_mm  # noqa: F401  (registers modules, applies compat fixes)
+from lrpose_mm.engine import check_checkpoint_file
 
 
 def parse_args() -> argparse.Namespace:
@@ -76,6 +77,7 @@ class SaveMetricsHook(Hook):
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_checkpoint_file(cfg.load_from)
     runner = Runner.from_cfg(cfg)
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out))

@@ -1,4 +1,5 @@
 """Datasets and data transforms of lrpose_mm (importing registers them)."""
-from .transforms import LowResDegrade, PackSRPoseInputs  # noqa: F401
+from .checked_coco_dataset import CheckedCocoDataset
+from .transforms import LowResDegrade, PackSRPoseInputs, check_target_sizes  # noqa: F401
 
-__all__ = ['LowResDegrade', 'PackSRPoseInputs']
+__all__ = ['CheckedCocoDataset', 'LowResDegrade', 'PackSRPoseInputs', 'check_target_sizes']

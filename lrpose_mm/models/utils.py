@@ -76,13 +76,21 @@ def denormalize(img: Tensor, data_preprocessor: Optional[nn.Module]) -> Tensor:
     return x.clamp(0, 255)
 
 
+def finite_visible(keypoints: Tensor, visible: Tensor) -> Tensor:
+    """(N, K) bool: the joint is visible (> 0) and its coordinates and visibility are finite."""
+    return (torch.isfinite(keypoints).all(-1) & torch.isfinite(visible.float())
+            & (torch.nan_to_num(visible.float()) > 0))
+
+
 def gaussian_keypoint_weights(keypoints: Tensor, visible: Tensor, size_hw: Sequence[int],
                               sigma: float) -> Tensor:
     """Per-pixel weights ``max_k exp(-d_k^2 / (2 sigma^2))`` over visible keypoints.
 
     Args:
         keypoints: (N, K, 2) keypoints in the image's pixel coordinates (x, y).
-        visible: (N, K) visibility / weight; joints with value <= 0 are ignored.
+        visible: (N, K) visibility / weight; joints with value <= 0 are ignored,
+            and so are joints with a non-finite coordinate or visibility (they
+            give weight 0, never NaN).
         size_hw: (H, W) of the weight map.
         sigma: Gaussian sigma in pixels.
 
@@ -90,13 +98,14 @@ def gaussian_keypoint_weights(keypoints: Tensor, visible: Tensor, size_hw: Seque
         (N, 1, H, W) weights in [0, 1], peaking (1.0) at the visible joints.
     """
     h, w = int(size_hw[0]), int(size_hw[1])
-    kp = keypoints.float()
+    use = finite_visible(keypoints, visible)
+    kp = torch.where(use[..., None], keypoints.float(), torch.zeros_like(keypoints.float()))
     ys = torch.arange(h, device=kp.device, dtype=kp.dtype).view(1, 1, h, 1)
     xs = torch.arange(w, device=kp.device, dtype=kp.dtype).view(1, 1, 1, w)
     dx2 = (xs - kp[..., 0, None, None]) ** 2  # (N, K, 1, W)
     dy2 = (ys - kp[..., 1, None, None]) ** 2  # (N, K, H, 1)
     g = torch.exp(-(dx2 + dy2) / (2.0 * sigma ** 2))  # (N, K, H, W)
-    g = g * (visible.float() > 0).to(g)[..., None, None]
+    g = g * use.to(g)[..., None, None]
     if g.shape[1] == 0:
         return g.new_zeros(g.shape[0], 1, h, w)
     return g.amax(dim=1, keepdim=True)

@@ -1,5 +1,6 @@
 """Data transforms for simulated low-resolution input and SR targets."""
 from .low_res_degrade import LowResDegrade
 from .pack_sr_pose_inputs import PackSRPoseInputs
+from .target_size_check import check_target_sizes
 
-__all__ = ['LowResDegrade', 'PackSRPoseInputs']
+__all__ = ['LowResDegrade', 'PackSRPoseInputs', 'check_target_sizes']

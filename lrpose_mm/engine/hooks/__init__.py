@@ -1,0 +1,4 @@
+"""mmengine hooks of lrpose_mm."""
+from .finite_loss_hook import FiniteLossHook
+
+__all__ = ['FiniteLossHook']
