@@ -2,11 +2,12 @@
 from .inference import (build_test_pipeline, compare_batched_vs_per_frame,
                         inference_topdown_batched, inference_topdown_per_frame,
                         iter_topdown_batched, samples_to_arrays)
+from .model_loading import init_pose_model
 
 __all__ = [
     'build_test_pipeline', 'iter_topdown_batched', 'inference_topdown_batched',
     'inference_topdown_per_frame', 'samples_to_arrays',
-    'compare_batched_vs_per_frame'
+    'compare_batched_vs_per_frame', 'init_pose_model'
 ]
 from .tiny import tiny_topdown_config  # noqa: E402
 

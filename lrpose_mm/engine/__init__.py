@@ -1,0 +1,4 @@
+"""Engine parts of lrpose_mm (mmengine hooks)."""
+from .hooks import CheckpointFitHook
+
+__all__ = ['CheckpointFitHook']
