@@ -1,4 +1,4 @@
 """Datasets and data transforms of lrpose_mm (importing registers them)."""
-from .transforms import LowResDegrade, PackSRPoseInputs  # noqa: F401
+from .transforms import AdaptiveTopdownAffine, LowResDegrade, PackSRPoseInputs  # noqa: F401
 
-__all__ = ['LowResDegrade', 'PackSRPoseInputs']
+__all__ = ['AdaptiveTopdownAffine', 'LowResDegrade', 'PackSRPoseInputs']

@@ -20,6 +20,17 @@ from ..utils import (COORD_MODES, SR_PATHS, denormalize, frozen_bn_stats, no_par
 POSE_PARTS = ('backbone', 'neck', 'head')
 
 
+@contextmanager
+def _head_outputs_as_features(head: torch.nn.Module) -> Iterator[None]:
+    """Let ``head.predict`` take precomputed head outputs (its ``forward``
+    becomes the identity), so flip test and decoding stay MMPose's own."""
+    head.forward = lambda feats: feats
+    try:
+        yield
+    finally:
+        del head.forward
+
+
 @MODELS.register_module()
 class SRTopdownPoseEstimator(TopdownPoseEstimator):
     """LR crop -> ``sr_neck`` -> backbone -> (neck) -> head.
@@ -375,34 +386,58 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             raise ValueError(f'metainfo coord_mode must be one of {COORD_MODES}, got {mode!r}')
         return mode
 
+    def forward_network(self, inputs: Tensor, path: str = 'sr'):
+        """The network in tensor mode on one path: head outputs (heatmaps,
+        SimCC vectors, ...). 'sr': LR crops -> sr_neck -> pose network;
+        'direct': crops at the pose input size -> pose network. What
+        :mod:`lrpose_mm.deploy` exports."""
+        if path not in SR_PATHS:
+            raise ValueError(f'path must be one of {SR_PATHS}, got {path!r}')
+        x = self.sr_neck(inputs) if path == 'sr' else inputs
+        return self.head.forward(self.extract_pose_feat(x))
+
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
         """Keypoints in image space (coordinate contract); optionally the SR crops.
 
-        Each prediction records its path in ``pred_instances.sr_path``.
+        Each prediction records its path in ``pred_instances.sr_path``. When
+        ``network_backend`` is set (e.g. an onnxruntime session, see
+        :func:`lrpose_mm.deploy.use_onnxruntime`), it computes the head
+        outputs from the inputs and the rest (flip, decoding, coordinates) is
+        unchanged.
         """
         assert self.with_head, 'The model must have head to perform prediction.'
         path = self.batch_sr_path(data_samples)
-        to_pose_input = self.sr_neck if path == 'sr' else (lambda x: x)
-        sr = to_pose_input(inputs)
-        self._check_sizes(inputs, sr, data_samples)
-        if self.test_cfg.get('flip_test', False):
-            feats = [self.extract_pose_feat(sr),
-                     self.extract_pose_feat(to_pose_input(inputs.flip(-1)))]
-        else:
+        factor = self.sr_scale if path == 'sr' else 1
+        flip = self.test_cfg.get('flip_test', False)
+        backend = getattr(self, 'network_backend', None)
+        sr = None
+        if backend is None:
+            to_pose_input = self.sr_neck if path == 'sr' else (lambda x: x)
+            sr = to_pose_input(inputs)
+            self._check_sizes(inputs, sr, data_samples)
             feats = self.extract_pose_feat(sr)
-        preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+            if flip:
+                feats = [feats, self.extract_pose_feat(to_pose_input(inputs.flip(-1)))]
+            preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+        else:
+            outs = backend(inputs, path)
+            if flip:
+                outs = [outs, backend(inputs.flip(-1), path)]
+            with _head_outputs_as_features(self.head):
+                preds = self.head.predict(outs, data_samples, test_cfg=self.test_cfg)
         if isinstance(preds, tuple):
             batch_pred_instances, batch_pred_fields = preds
         else:
             batch_pred_instances, batch_pred_fields = preds, None
         # decoded keypoints are in SR-output space -> model-input space, by the coordinate mode
+        sr_hw = (inputs.shape[-2] * factor, inputs.shape[-1] * factor)
         for pred, ds in zip(batch_pred_instances, data_samples):
-            pred.keypoints = sr_to_input_coords(pred.keypoints, sr.shape[-2:], inputs.shape[-2:],
+            pred.keypoints = sr_to_input_coords(pred.keypoints, sr_hw, inputs.shape[-2:],
                                                 coord_mode=self.coord_mode(ds))
             pred.sr_path = np.array([path] * len(pred.keypoints))
         results = self.add_pred_to_datasample(batch_pred_instances, batch_pred_fields,
                                               data_samples)
-        if path == 'sr':
+        if sr is not None and path == 'sr':
             self._attach_sr(sr, results)
         return results
 
