@@ -1,5 +1,6 @@
 """Export the SR + pose network to ONNX (tensor mode) and check it against PyTorch."""
 import os
+import warnings
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
@@ -43,6 +44,9 @@ def export_onnx(model: nn.Module, out_file: str, path: str = 'sr', opset: int = 
                 dynamic_batch: bool = True) -> Dict[str, object]:
     """Export one path of the model to ``out_file`` (torch.onnx, TorchScript exporter).
 
+    The TorchScript exporter (``dynamo=False``) is used because the
+    torch.export-based one needs ``onnxscript``; both give the same graph here.
+
     Input ``input`` (N, 3, h, w) float32, normalised; outputs ``heatmaps``
     (heatmap heads) or ``simcc_x``/``simcc_y`` (SimCC heads). The batch axis
     is dynamic unless ``dynamic_batch=False``. Returns a dict with the file,
@@ -59,8 +63,12 @@ def export_onnx(model: nn.Module, out_file: str, path: str = 'sr', opset: int = 
     axes = {n: {0: 'batch'} for n in ['input'] + names} if dynamic_batch else None
     os.makedirs(os.path.dirname(os.path.abspath(out_file)), exist_ok=True)
     tmp = out_file + '.tmp'
-    torch.onnx.export(net, (dummy, ), tmp, input_names=['input'], output_names=names,
-                      dynamic_axes=axes, opset_version=opset, dynamo=False)
+    with warnings.catch_warnings():
+        # the crop sizes are traced as constants on purpose: the spatial size is fixed per path
+        warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
+        warnings.filterwarnings('ignore', message='.*legacy TorchScript-based ONNX export')
+        torch.onnx.export(net, (dummy, ), tmp, input_names=['input'], output_names=names,
+                          dynamic_axes=axes, opset_version=opset, dynamo=False)
     os.replace(tmp, out_file)
     return dict(file=out_file, path=path, input_size=(w, h), outputs=names)
 
