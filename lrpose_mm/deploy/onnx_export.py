@@ -45,7 +45,7 @@ def export_onnx(model: nn.Module, out_file: str, path: str = 'sr', opset: int = 
     """Export one path of the model to ``out_file`` (torch.onnx, TorchScript exporter).
 
     The TorchScript exporter (``dynamo=False``) is used because the
-    torch.export-based one needs ``onnxscript``; both give the same graph here.
+    torch.export-based one needs ``onnxscript``, which this stack does not install.
 
     Input ``input`` (N, 3, h, w) float32, normalised; outputs ``heatmaps``
     (heatmap heads) or ``simcc_x``/``simcc_y`` (SimCC heads). The batch axis
