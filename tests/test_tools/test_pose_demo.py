@@ -88,7 +88,8 @@ def test_demo_image_with_tracks_and_sr_panel(tmp_path, tools, model_files):
     assert changed > 1.3 * sum(2 * (x2 - x1 + y2 - y1) for x1, y1, x2, y2 in BOXES)
     res = json.loads((tmp_path / 'out' / 'results_people.json').read_text())
     inst = res['instance_info']
-    assert [i['sr_path'] for i in inst] == ['sr', 'direct'] and [i['track_id'] for i in inst] == [0, 1]
+    assert [i['sr_path'] for i in inst] == ['sr', 'direct']
+    assert [i['track_id'] for i in inst] == [0, 1]
     assert all(np.asarray(i['keypoints']).shape == (17, 2) for i in inst)
     assert len(inst[0]['keypoint_scores']) == 17 and len(inst[0]['bbox'][0]) == 4
     assert res['meta_info']['dataset_name'] == 'coco'

@@ -2,7 +2,6 @@
 import os
 import subprocess
 
-import torch
 from mmengine.runner.checkpoint import save_checkpoint
 from mmpose.registry import MODELS
 

@@ -102,7 +102,8 @@ def main() -> None:
         r['sr_over_pose_flops'] = r['sr_gflops'] / pose_gflops
         r['throughput_vs_hr'] = r['cpu_img_per_s'] / hr['cpu_img_per_s']
         print(f'{name:34s} {r["params_M"]:9.3f} {r["gflops"]:8.3f} {r["sr_gflops"]:9.3f} '
-              f'{r["sr_over_pose_flops"]:8.3f} {r["cpu_img_per_s"]:8.2f} {r["throughput_vs_hr"]:6.2f} '
+              f'{r["sr_over_pose_flops"]:8.3f} {r["cpu_img_per_s"]:8.2f} '
+              f'{r["throughput_vs_hr"]:6.2f} '
               f'{r.get("cpu_img_per_s_onnxruntime", float("nan")):9.2f} '
               f'{r.get("onnx_max_abs_diff", float("nan")):9.2g}')
     pd = rows.get(f'pdsr-x{s}')

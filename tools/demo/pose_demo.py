@@ -1,7 +1,7 @@
 """Skeletons on an image, a video or a folder of frames, with the resolution-adaptive SR model.
 
     python tools/demo/pose_demo.py CONFIG CHECKPOINT INPUT --out-dir OUT
-        [--tracks TRACKS.json | --det-config DET.py --det-checkpoint DET.pth]   # default: full frame
+        [--tracks TRACKS.json | --det-config DET.py --det-checkpoint DET.pth]  # else full frame
         [--size-threshold PX | --always-sr] [--show-sr]
         [--backend onnxruntime --onnx-prefix work_dirs/onnx/pdsr]
 

@@ -46,7 +46,8 @@ class LowResDegrade(BaseTransform):
     model, ``transformed_keypoints`` are divided by the model scale (kept at
     HR in ``hr_transformed_keypoints``), ``sr_scale`` / ``hr_input_size``
     are recorded, and ``coord_mode='hr_crop'`` tells the estimator that the
-    input lies on the HR crop's grid (see ``SRTopdownPoseEstimator``). ``input_center`` / ``input_scale`` are unchanged, so MMPose's
+    input lies on the HR crop's grid (see ``SRTopdownPoseEstimator``).
+    ``input_center`` / ``input_scale`` are unchanged, so MMPose's
     input-space -> image-space mapping stays valid.
 
     Args:
