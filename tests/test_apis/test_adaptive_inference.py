@@ -78,3 +78,18 @@ def test_both_paths_find_the_same_person(box):
     h = box[3] - box[1]
     assert np.abs(out['sr'] - out['direct']).max() < 0.04 * h
     assert np.abs(out['sr'] - gt[0]).max() < 0.04 * h
+
+
+def test_mixed_batch_from_a_dataloader_is_split_by_path():
+    """The Runner's test loop feeds mixed batches; test_step groups them itself."""
+    from mmengine.dataset import Compose, pseudo_collate
+    boxes = [(20, 20, 44, 52), (100, 30, 220, 190), (60, 200, 84, 236)]
+    img, gt = draw_people(boxes)
+    model, batches = _model()
+    pipe = Compose(adaptive_pipeline(model))
+    packed = [pipe(dict(img=img, bbox=np.array([b], np.float32), bbox_score=np.ones(1, np.float32)))
+              for b in boxes]
+    res = model.test_step(pseudo_collate(packed))
+    assert [r.pred_instances.sr_path[0] for r in res] == ['sr', 'direct', 'sr']
+    heights = np.array([b[3] - b[1] for b in boxes], float)
+    assert (np.linalg.norm(_keypoints(res) - gt, axis=-1).max(-1) < 0.04 * heights).all()

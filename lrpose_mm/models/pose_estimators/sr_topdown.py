@@ -386,6 +386,37 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             raise ValueError(f'metainfo coord_mode must be one of {COORD_MODES}, got {mode!r}')
         return mode
 
+    def val_step(self, data: dict) -> SampleList:
+        """``BaseModel.val_step``, run once per ``sr_path`` group of the batch."""
+        return self._step_per_path(data, super().val_step)
+
+    def test_step(self, data: dict) -> SampleList:
+        """``BaseModel.test_step``, run once per ``sr_path`` group of the batch.
+
+        Resolution-adaptive pipelines give one batch crops of two sizes (LR for
+        the SR path, the pose input size for the direct path); each group is
+        pre-processed and predicted on its own, results come back in batch
+        order. So the Runner's test loop (CocoMetric on full images) works
+        with any batch size.
+        """
+        return self._step_per_path(data, super().test_step)
+
+    @staticmethod
+    def _step_per_path(data: dict, step) -> SampleList:
+        samples = data.get('data_samples') if isinstance(data, dict) else None
+        paths = [ds.metainfo.get('sr_path', 'sr') for ds in samples or ()]
+        if len(set(paths)) < 2:
+            return step(data)
+        out: list = [None] * len(paths)
+        for path in sorted(set(paths)):
+            idx = [i for i, p in enumerate(paths) if p == path]
+            sub = {k: ([v[i] for i in idx] if isinstance(v, (list, tuple)) else
+                       v[torch.as_tensor(idx)] if isinstance(v, Tensor) else v)
+                   for k, v in data.items()}
+            for i, res in zip(idx, step(sub)):
+                out[i] = res
+        return out
+
     def forward_network(self, inputs: Tensor, path: str = 'sr'):
         """The network in tensor mode on one path: head outputs (heatmaps,
         SimCC vectors, ...). 'sr': LR crops -> sr_neck -> pose network;
