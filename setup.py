@@ -31,6 +31,10 @@ setup(
         'mat4py',
         'modelindex',
     ],
-    extras_require={'tests': ['pytest>=7', 'pytest-timeout']},
+    extras_require={
+        # ONNX export and the onnxruntime CPU backend (lrpose_mm.deploy); tests exercise them too
+        'deploy': ['onnx>=1.14', 'onnxruntime>=1.16'],
+        'tests': ['pytest>=7', 'pytest-timeout', 'onnx>=1.14', 'onnxruntime>=1.16'],
+    },
     zip_safe=False,
 )

@@ -8,30 +8,38 @@ import torch.nn as nn
 from torch import Tensor
 
 
+#: how the model input's pixels relate to the crop (metainfo ``coord_mode``)
+COORD_MODES = ('hr_crop', 'lr_crop')
+#: the two paths of resolution-adaptive inference (metainfo ``sr_path``)
+SR_PATHS = ('sr', 'direct')
+
+
 def sr_to_input_coords(keypoints: Union[np.ndarray, Tensor], sr_hw: Sequence[int],
                        input_hw: Sequence[int],
-                       input_from_hr_crop: bool = True) -> Union[np.ndarray, Tensor]:
+                       coord_mode: str = 'hr_crop') -> Union[np.ndarray, Tensor]:
     """Map keypoints from SR-output pixels to model-input (LR) pixels.
 
     The factor ``f`` is the actual tensor size ratio (SR output / model input)
     per axis, i.e. the SR scale the model really applied (1 for LR-direct and
     the HR oracle, where this is the identity).
 
-    - ``input_from_hr_crop=True`` (the input was made from the HR crop by
+    - ``coord_mode='hr_crop'`` (the input was made from the HR crop by
       ``LowResDegrade``): the SR output lies on the HR crop's grid, and MMPose's
       linear input->image mapping at the LR ``input_size`` equals the one at
       the HR size, so ``x_in = x_sr / f``.
-    - ``False`` (real LR: ``TopdownAffine`` warped the image straight to the
-      LR size, so LR pixel ``j`` sits at crop coordinate ``j``): the
+    - ``'lr_crop'`` (real LR: ``TopdownAffine`` warped the image straight to
+      the LR size, so LR pixel ``j`` sits at crop coordinate ``j``): the
       half-pixel SR upsampling puts LR pixel ``j`` at SR ``f*j + (f-1)/2``,
       so ``x_in = (x_sr + 0.5) / f - 0.5``.
 
     Returns a new array; only ``[..., :2]`` is changed.
     """
+    if coord_mode not in COORD_MODES:
+        raise ValueError(f'coord_mode must be one of {COORD_MODES}, got {coord_mode!r}')
     fx = float(sr_hw[1]) / float(input_hw[1])
     fy = float(sr_hw[0]) / float(input_hw[0])
     out = keypoints.copy() if isinstance(keypoints, np.ndarray) else keypoints.clone()
-    if input_from_hr_crop:
+    if coord_mode == 'hr_crop':
         out[..., 0] = out[..., 0] / fx
         out[..., 1] = out[..., 1] / fy
     else:

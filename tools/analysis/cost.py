@@ -1,11 +1,15 @@
 """Cost of every variant at the paper-like size, measured side by side in one run.
 
     python tools/analysis/cost.py [--backbone hrnet-w32] [--batch 8] [--rounds 5] [--out cost.json]
+                                  [--no-onnxruntime]
 
 Params and FLOPs come from mmengine.analysis; CPU throughput is the forward pass of
 SR + pose network on the same number of crops, interleaved round by round so machine
 noise hits every entry alike. A cascaded ESRGAN-sized RRDBNet x4 front end (random
 weights, built here, timing only) shows what a general-purpose SR front end would cost.
+Each variant is also exported to ONNX (lrpose_mm.deploy) and timed with onnxruntime on CPU
+in the same interleaved rounds, with the same thread count (img/s side by side; the max abs
+difference of its outputs to PyTorch is reported).
 """
 import argparse
 import json
@@ -38,8 +42,16 @@ def main() -> None:
     p.add_argument('--rounds', type=int, default=5)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--out', help='also write the table as JSON here')
+    p.add_argument('--no-onnxruntime', action='store_true', help='skip the onnxruntime column')
     args = p.parse_args()
     torch.set_num_threads(args.threads)
+    with_ort = not args.no_onnxruntime
+    if with_ort:
+        try:
+            from lrpose_mm.deploy import onnxruntime_callable
+        except ImportError as e:
+            p.error(f'onnxruntime column needs onnx + onnxruntime (pip install "lrpose_mm[deploy]"), '
+                    f'or pass --no-onnxruntime: {e}')
     bb, s = args.backbone, args.scale
     lr = f'{256 // s}x{192 // s}'
     variants = {
@@ -58,6 +70,10 @@ def main() -> None:
         model = build(cfg)
         rows[name] = estimator_complexity(model, hw)
         runs[name] = (lambda t, m=model: m(t, None, mode='tensor'), torch.randn(args.batch, 3, *hw))
+        if with_ort:
+            fn, parity = onnxruntime_callable(model, 'sr', num_threads=args.threads)
+            runs[name + ' [onnxruntime]'] = (fn, runs[name][1])
+            rows[name]['onnx_max_abs_diff'] = parity['max_abs_diff']
         if name.startswith('hr-oracle'):
             hr_pose = model
     heavy = HeavySRFrontEnd().eval()
@@ -72,17 +88,24 @@ def main() -> None:
             lambda t: hr_pose(heavy(t), None, mode='tensor'), torch.randn(args.batch, 3, *lr_hw))
     print(f'measuring CPU throughput: {len(runs)} entries x {args.rounds} rounds, batch {args.batch} ...')
     for name, ips in throughput_side_by_side(runs, rounds=args.rounds).items():
-        rows[name]['cpu_img_per_s'] = ips
+        if name.endswith(' [onnxruntime]'):
+            rows[name[:-len(' [onnxruntime]')]]['cpu_img_per_s_onnxruntime'] = ips
+        else:
+            rows[name]['cpu_img_per_s'] = ips
     hr = rows['hr-oracle (256x192 input)']
     pose_gflops = hr['gflops']
     print(f'\n{bb}, HR 256x192, LR {lr} (x{s}); {torch.get_num_threads()} threads, batch {args.batch}')
-    head = f'{"variant":34s} {"params(M)":>9s} {"GFLOPs":>8s} {"SR GFLOPs":>9s} {"SR/pose":>8s} {"img/s":>8s} {"vs HR":>6s}'
+    head = (f'{"variant":34s} {"params(M)":>9s} {"GFLOPs":>8s} {"SR GFLOPs":>9s} {"SR/pose":>8s} '
+            f'{"img/s":>8s} {"vs HR":>6s} {"ORT img/s":>9s} {"ORT diff":>9s}')
     print(head)
     for name, r in rows.items():
         r['sr_over_pose_flops'] = r['sr_gflops'] / pose_gflops
         r['throughput_vs_hr'] = r['cpu_img_per_s'] / hr['cpu_img_per_s']
         print(f'{name:34s} {r["params_M"]:9.3f} {r["gflops"]:8.3f} {r["sr_gflops"]:9.3f} '
-              f'{r["sr_over_pose_flops"]:8.3f} {r["cpu_img_per_s"]:8.2f} {r["throughput_vs_hr"]:6.2f}')
+              f'{r["sr_over_pose_flops"]:8.3f} {r["cpu_img_per_s"]:8.2f} '
+              f'{r["throughput_vs_hr"]:6.2f} '
+              f'{r.get("cpu_img_per_s_onnxruntime", float("nan")):9.2f} '
+              f'{r.get("onnx_max_abs_diff", float("nan")):9.2g}')
     pd = rows.get(f'pdsr-x{s}')
     if pd and 'RRDBNet-x4 + HR pose (cascade)' in rows:
         hv = rows['RRDBNet-x4 + HR pose (cascade)']
