@@ -73,38 +73,44 @@ class CocoKeypointAP:
 
 @dataclass
 class PerImagePCK:
-    """Correct / labelled keypoint counts per val image (PCK at ``thr`` x box size)."""
+    """Per-image, per-joint hit and labelled counts (num_images, K).
+
+    The statistic is MMPose's ``PCKAccuracy``: the mean over joints of each joint's hit
+    rate, so on all images it equals the ``pck0.1/PCK`` that the metric reports.
+    """
     correct: np.ndarray
     labelled: np.ndarray
 
     def __call__(self, indices: np.ndarray) -> float:
-        den = self.labelled[indices].sum()
-        return float(self.correct[indices].sum() / den) if den else 0.0
+        den = self.labelled[indices].sum(0)
+        num = self.correct[indices].sum(0)
+        ok = den > 0
+        return float((num[ok] / den[ok]).mean()) if ok.any() else 0.0
 
 
-def per_image_pck(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray, bbox_size: np.ndarray,
+def per_image_pck(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray, bbox: np.ndarray,
                   image_index: np.ndarray, num_images: int, thr: float = 0.1) -> PerImagePCK:
-    """Per-image PCK counts as MMPose's ``PCKAccuracy(norm_item='bbox')`` defines a hit.
+    """Per-image PCK counts with MMPose's hit test (``PCKAccuracy(norm_item='bbox')``).
 
     Args:
         pred, gt: (N, K, 2) keypoints of N people; mask: (N, K) labelled keypoints;
-        bbox_size: (N, 2) box width/height (normalised by the larger side, as MMPose does);
+        bbox: (N, 4) GT boxes xyxy (normalised by the larger side, as MMPose does);
         image_index: (N,) index of each person's image in ``range(num_images)``.
     """
     from mmpose.evaluation.functional import keypoint_pck_accuracy
-    norm = np.repeat(np.max(bbox_size, axis=1, keepdims=True), 2, axis=1)
-    correct = np.zeros(num_images)
-    labelled = np.zeros(num_images)
+    K = pred.shape[1]
+    correct = np.zeros((num_images, K))
+    labelled = np.zeros((num_images, K))
+    size = np.max(bbox[:, 2:] - bbox[:, :2], axis=1)
     for n in range(len(pred)):  # MMPose's own hit test, one person at a time
         k = mask[n].astype(bool)
         if not k.any():
             continue
-        acc, _, cnt = keypoint_pck_accuracy(pred[n:n + 1], gt[n:n + 1], mask[n:n + 1], thr,
-                                            norm[n:n + 1])
-        # keypoint_pck_accuracy averages over joints; with one person each joint is 0/1
-        hits = np.asarray(acc)[k]
-        correct[image_index[n]] += float((hits > 0.5).sum())
-        labelled[image_index[n]] += float(k.sum())
+        norm = np.array([[size[n], size[n]]])
+        acc, _, _ = keypoint_pck_accuracy(pred[n:n + 1], gt[n:n + 1], mask[n:n + 1], thr, norm)
+        acc = np.asarray(acc)  # per joint: 1 hit, 0 miss, -1 not labelled
+        correct[image_index[n]] += acc > 0.5
+        labelled[image_index[n]] += acc >= 0
     return PerImagePCK(correct, labelled)
 
 

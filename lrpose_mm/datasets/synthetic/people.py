@@ -481,19 +481,20 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
 
 
 def generate_people_splits(root: str, num_train: int, num_val: int, seed: int = 0,
-                           **kwargs) -> Dict[str, Dict]:
-    """Train and val splits under one ``root`` (same ``seed``; the split
-    name salts each image's seed, so the two never share an image).
-    ``kwargs`` go to :func:`generate_coco_people`. Both splits' arguments
-    are checked before either is written."""
-    for split, n in (('train', num_train), ('val', num_val)):
+                           num_tune: int = 0, **kwargs) -> Dict[str, Dict]:
+    """Train, (optional) tune and val splits under one ``root`` (same ``seed``;
+    the split name salts each image's seed, so no two splits share an image).
+    The tune split is where hyper-parameters are chosen, so val is read only by
+    the final evaluation. ``kwargs`` go to :func:`generate_coco_people`. Every
+    split's arguments are checked before any is written."""
+    counts = [('train', num_train), ('val', num_val)] + ([('tune', num_tune)] if num_tune else [])
+    for split, n in counts:
         _check_split_args(n, seed, kwargs.get('img_size', (256, 192)),
                           kwargs.get('people_per_image', (1, 4)),
                           kwargs.get('image_format', 'jpg'), split, kwargs.get('workers', 2),
                           kwargs.get('jpeg_quality', 95))
-    return dict(train=generate_coco_people(root, num_train, seed=seed, split_name='train',
-                                           **kwargs),
-                val=generate_coco_people(root, num_val, seed=seed, split_name='val', **kwargs))
+    return {split: generate_coco_people(root, n, seed=seed, split_name=split, **kwargs)
+            for split, n in counts}
 
 
 # --------------------------------------------------------------------------
