@@ -15,7 +15,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Mapping, Optional
+from typing import Callable, Dict, List, Mapping, Optional
 
 from mmengine.config import Config
 
@@ -139,6 +139,28 @@ class StageRunner:
             name=name, key=key, work_dir=str(wd), seconds=round(time.time() - t0, 1),
             checkpoint=checkpoint, metrics={k: float(v) for k, v in metrics.items()},
             files={k: str(wd / v) for k, v in (files or {}).items()}))
+
+    def compute(self, name: str, settings: Mapping[str, object],
+                fn: Callable[[Path], Mapping[str, Mapping]]) -> StageRecord:
+        """A stage that is not an mmengine Runner (data preparation, extraction, timing).
+
+        Runs ``fn(stage_dir)`` unless a finished stage with the same ``settings`` (JSON-able:
+        everything that determines the result) exists; ``fn`` returns
+        ``dict(metrics={name: float}, files={name: path})`` for the record.
+        """
+        text = json.dumps(dict(settings), sort_keys=True, default=str)
+        key = hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
+        done = self._finished(name, key)
+        if done is not None:
+            return self._record(done)
+        wd = self._stage_dir(name, key)
+        wd.mkdir(parents=True, exist_ok=True)
+        t0 = time.time()
+        out = fn(wd)
+        return self._record(StageRecord(
+            name=name, key=key, work_dir=str(wd), seconds=round(time.time() - t0, 1),
+            metrics={k: float(v) for k, v in (out.get('metrics') or {}).items()},
+            files={k: str(v) for k, v in (out.get('files') or {}).items()}))
 
     def reused(self) -> List[str]:
         return [r.name for r in self.log if r.reused]

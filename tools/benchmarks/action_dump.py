@@ -1,0 +1,59 @@
+"""A metric that keeps every test clip's class scores, for per-clip bootstrap intervals.
+
+MMAction2's ``AccMetric`` gives one top-1 for the whole split; paired intervals need to know
+which clip each source got right. This metric records, in the same test run, what
+``AccMetric`` reads (``pred_score``, ``gt_label``) and the clip's ``frame_dir`` (add it to
+``PackActionInputs.meta_keys``), and writes them to an ``.npz`` (no pickle).
+"""
+import os
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+from mmaction.registry import METRICS
+from mmengine.evaluator import BaseMetric
+
+
+@METRICS.register_module()
+class ActionPredictionDump(BaseMetric):
+    """Writes ``out_file`` (.npz): score (N, C), label (N,), frame_dir (N,) str.
+
+    Returns no metric of its own.
+    """
+
+    default_prefix = 'dump'
+
+    def __init__(self, out_file: str, collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.out_file = out_file
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for ds in data_samples:
+            if 'frame_dir' not in ds:
+                raise KeyError('ActionPredictionDump needs frame_dir in the data sample: add it '
+                               'to PackActionInputs(meta_keys=...) of the test pipeline')
+            self.results.append(dict(
+                score=np.asarray(ds['pred_score'].cpu(), np.float32),
+                label=int(np.asarray(ds['gt_label'].cpu()).reshape(-1)[0]),
+                frame_dir=str(ds['frame_dir'])))
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        tmp = self.out_file + '.tmp.npz'
+        np.savez(tmp, score=np.stack([r['score'] for r in results]),
+                 label=np.array([r['label'] for r in results], np.int64),
+                 frame_dir=np.array([r['frame_dir'] for r in results]))
+        os.replace(tmp, self.out_file)
+        return {}
+
+
+def load_predictions(path: str) -> Dict[str, np.ndarray]:
+    """Read a dump written by :class:`ActionPredictionDump` (never unpickles)."""
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def correct_by_clip(path: str) -> Dict[str, bool]:
+    """``{frame_dir: top-1 correct}`` of one dump."""
+    d = load_predictions(path)
+    hit = d['score'].argmax(1) == d['label']
+    return {str(n): bool(h) for n, h in zip(d['frame_dir'], hit)}

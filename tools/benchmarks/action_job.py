@@ -1,0 +1,195 @@
+"""Action benchmark: do better low-resolution skeletons give better action recognition?
+
+One run (``tools/action_benchmark.py``), every stage through the shared :class:`StageRunner`
+(reused only when its settings are unchanged, an interrupted training resumes):
+
+1. data: procedural action clips (LR video 80x64, people 32-48 px tall), split train / tune /
+   val (:mod:`.action_data`);
+2. skeletons: GT from the generator, and LR-direct, bicubic and PDSR skeletons extracted from
+   the LR videos with the pose job's checkpoints (``<pose_work_dir>/checkpoints.json``), batched,
+   real-LR pipeline; each cut to the same per-clip window;
+3. recognition: ST-GCN and PoseC3D trained on each skeleton set with one budget, the last
+   checkpoint tested on val (and GT also on tune, to show the task is not saturated);
+4. report: top-1 with 95% bootstrap intervals over val clips, paired differences, gap closure
+   with its interval, keypoint error, batched vs per-frame extraction speed.
+"""
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List
+
+from lrpose_mm.fileio import atomic_json_dump
+
+from . import action_report, stats
+from .action_data import generate_actions, windowed_annotations
+from .action_pose import make_smoke_pose_checkpoints, read_pose_checkpoints
+from .action_recognition import POSEC3D, STGCN, train_and_test
+from .action_skeletons import extract_source, file_digest, keypoint_error, throughput
+from .report import machine
+from .stages import StageRunner
+
+SOURCES = ('gt', 'lr-direct', 'bicubic', 'pdsr')  # gt: the generator's skeletons
+THROUGHPUT_MODEL = 'pdsr'
+
+
+@dataclass
+class ActionBudget:
+    """Data and schedule sizes; one budget for every skeleton source."""
+    clips_per_class: int = 100  # 10 classes: 600 train / 200 tune / 200 val clips
+    num_frames: int = 24  # frames rendered per clip
+    window: int = 4  # frames the recognizer sees (chosen on tune: GT 0.94 at 4, 0.99 at 8)
+    lr_noise: float = 2.0  # sensor noise (std, grey levels) of the LR video
+    seed: int = 0
+    data_root: str = 'data/actions_bench'
+    epochs: int = 30  # ST-GCN
+    batch_size: int = 16
+    seeds: int = 1  # trainings per source and recognizer (per-clip top-1 averaged)
+    posec3d: bool = True
+    posec3d_epochs: int = 10
+    extract_batch: int = 64  # crops per forward pass
+    flip_test: bool = False  # during extraction (half the cost; same for every pose model)
+    throughput_frames: int = 96
+    throughput_repeats: int = 2
+    threads: int = 1  # torch threads (a 2-core machine shared with other jobs)
+    n_resamples: int = 1000  # bootstrap resamples
+    # --make-smoke-pose only: pose checkpoints trained from scratch for this job
+    smoke_pose_iters: int = 2
+    smoke_pose_images: int = 6
+    smoke_pose_batch: int = 4
+
+
+QUICK = ActionBudget(clips_per_class=5, num_frames=8, window=6, data_root='data/actions_quick',
+                     epochs=2, posec3d_epochs=1, throughput_frames=8, throughput_repeats=1,
+                     n_resamples=200)
+
+
+@dataclass
+class ActionResult:
+    rows: List[dict]
+    intervals: Dict[str, dict]
+    tune: Dict[str, dict]
+    throughput: Dict[str, float]
+    targets: List[dict]
+    report: Path
+    meta: dict = field(default_factory=dict)
+
+
+def _skeleton_sets(runner: StageRunner, budget: ActionBudget, data_root: Path,
+                   poses: Dict[str, dict]) -> Dict[str, dict]:
+    """``{source: dict(file, key, kpt)}``: windowed train/tune/val annotation files."""
+    gt_file = str(data_root / 'gt_skeletons.pkl')
+    raw = {'gt': gt_file}
+    for src in SOURCES[1:]:
+        rec = extract_source(runner, src, poses[src], data_root / 'video_list.txt',
+                             budget.extract_batch, budget.flip_test)
+        raw[src] = rec.files['skeletons']
+    from lrpose_mm.fileio import load_pickle
+    names = [a['frame_dir'] for a in load_pickle(gt_file)['annotations']]
+    out = {}
+    for src, path in raw.items():
+        settings = dict(source=file_digest(path), window=budget.window, seed=budget.seed)
+
+        def cut(stage_dir: Path, path=path) -> dict:
+            dst = stage_dir / 'skeletons.pkl'
+            counts = windowed_annotations(path, str(dst), budget.window, budget.seed, names)
+            return dict(metrics=counts, files=dict(skeletons=dst))
+
+        rec = runner.compute(f'windows/{src}', settings, cut)
+        out[src] = dict(file=rec.files['skeletons'], key=rec.key,
+                        counts={k: int(v) for k, v in rec.metrics.items()},
+                        kpt=None if src == 'gt' else keypoint_error(path, gt_file))
+    return out
+
+
+def run_action_benchmark(out_dir: Path, work_dir: Path, budget: ActionBudget,
+                         pose_work_dir: Path, command: str = '',
+                         make_smoke_pose: bool = False) -> ActionResult:
+    import torch
+    t_start = time.time()
+    torch.set_num_threads(budget.threads)
+    work_dir, data_root = Path(work_dir), Path(budget.data_root)
+    runner = StageRunner(work_dir)
+    atomic_json_dump(asdict(budget), str(Path(work_dir) / 'budget.json'))
+
+    data = generate_actions(data_root, budget.clips_per_class, budget.num_frames,
+                            budget.lr_noise, budget.seed)
+    if budget.window > budget.num_frames:
+        raise ValueError(f'window ({budget.window}) must not exceed num_frames '
+                         f'({budget.num_frames})')
+    if make_smoke_pose:
+        make_smoke_pose_checkpoints(
+            runner, pose_work_dir, work_dir / f'smoke_people{budget.smoke_pose_images}',
+            iters=budget.smoke_pose_iters, num_images=budget.smoke_pose_images,
+            batch_size=budget.smoke_pose_batch)
+    poses = read_pose_checkpoints(pose_work_dir, SOURCES[1:])
+    sets = _skeleton_sets(runner, budget, data_root, poses)
+    tp = throughput(runner, THROUGHPUT_MODEL, poses[THROUGHPUT_MODEL],
+                    data_root / 'video_list.txt', budget.throughput_frames,
+                    budget.extract_batch, budget.throughput_repeats, budget.threads,
+                    budget.flip_test).metrics
+
+    recognizers = [(STGCN, budget.epochs)] + ([(POSEC3D, budget.posec3d_epochs)]
+                                             if budget.posec3d else [])
+    rows, ivs, tune = [], {}, {}
+    for rec, epochs in recognizers:
+        correct, tune_correct = {}, []
+        for src in SOURCES:
+            s = sets[src]
+            splits = ('val', 'tune') if src == 'gt' else ('val', )
+            res = [train_and_test(runner, rec, src, s['file'], s['key'], epochs,
+                                  budget.seed + k, budget.batch_size, budget.window, splits)
+                   for k in range(budget.seeds)]
+            correct[src] = [r['val']['correct'] for r in res]
+            if src == 'gt':
+                tune_correct = [r['tune']['correct'] for r in res]
+            kpt = s['kpt'] or {}
+            rows.append(dict(recognizer=rec.label, source=src,
+                             top1_per_seed=[r['val']['top1'] for r in res],
+                             mean_class_acc=sum(r['val']['mean1'] for r in res) / len(res),
+                             kpt_epe_px=kpt.get('epe_px'), kpt_pck=kpt.get('pck'),
+                             train_seconds=sum(r['val']['train_seconds'] for r in res)))
+        _, mats = action_report.clip_matrix(correct)
+        ivs[rec.label] = action_report.intervals(mats, budget.n_resamples, budget.seed)
+        _, tmat = action_report.clip_matrix({'gt': tune_correct})
+        tune[rec.label] = dict(
+            num_clips=len(tmat['gt']),
+            interval=stats.bootstrap_interval(
+                lambda i, v=tmat['gt']: float(v[i].mean()), len(tmat['gt']),
+                budget.n_resamples, budget.seed))
+
+    tgt = action_report.targets(ivs, tp.get('speedup'))
+    notes = []
+    for label, t in tune.items():
+        if t['interval'][0] >= 0.999:
+            notes.append(f'{label}: GT reaches 100% top-1 on tune: the task is saturated, use a '
+                         'shorter --window')
+    n_val = ivs['ST-GCN']['num_clips']
+    notes.append(f'val has {n_val} clips: one clip is {1.0 / max(n_val, 1):.4f} top-1')
+    if make_smoke_pose:
+        notes.append(f'pose checkpoints trained by this job from scratch '
+                     f'({budget.smoke_pose_iters} iterations, batch {budget.smoke_pose_batch}, '
+                     f'{budget.smoke_pose_images} generated images), NOT the pose job\'s models: '
+                     'the extracted rows measure the pipeline, not the methods')
+    meta = dict(
+        data=(f'Procedural actions: {len(data["classes"])} classes, clips per split '
+              f'{sets["gt"]["counts"]} '
+              f'(train/tune/val by clip index; val = the generator\'s val), {budget.num_frames} '
+              f'frames rendered, the recognizer sees a {budget.window}-frame window per clip (the '
+              f'same for every source), LR video 80x64 (people 32-48 px tall, x4 below the '
+              f'rendered HR, sensor noise {budget.lr_noise}), seed {budget.seed}.'),
+        protocol=(f'Skeletons: GT from the generator; LR-direct, bicubic and PDSR pose checkpoints '
+                  f'from {pose_work_dir}/checkpoints.json run batched (batch '
+                  f'{budget.extract_batch}, flip test {"on" if budget.flip_test else "off"}) on '
+                  'the LR videos with the real-LR pipeline and GT track boxes, keypoints in LR '
+                  f'video pixels. Recognition: ST-GCN {budget.epochs} epochs'
+                  + (f', PoseC3D {budget.posec3d_epochs} epochs' if budget.posec3d else '')
+                  + f', batch {budget.batch_size}, {budget.seeds} seed(s), the same for every '
+                  'source, no validation; the last checkpoint is tested on val.'),
+        machine=machine(), command=command, pose_checkpoints=poses,
+        throughput_model=THROUGHPUT_MODEL, budget=asdict(budget),
+        n_resamples=budget.n_resamples, reused_stages=runner.reused(),
+        stage_seconds={r.name: r.seconds for r in runner.log},
+        notes=notes, wall_seconds=round(time.time() - t_start, 1))
+    report = action_report.write_action_report(Path(out_dir), rows, ivs, tune, tp, tgt, meta)
+    return ActionResult(rows=rows, intervals=ivs, tune=tune, throughput=tp, targets=tgt,
+                        report=report, meta=meta)
