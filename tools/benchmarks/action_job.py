@@ -189,6 +189,7 @@ def run_action_benchmark(out_dir: Path, work_dir: Path, budget: ActionBudget,
         throughput_model=THROUGHPUT_MODEL, budget=asdict(budget),
         n_resamples=budget.n_resamples, reused_stages=runner.reused(),
         stage_seconds={r.name: r.seconds for r in runner.log},
+        compute_seconds=round(sum(r.seconds for r in runner.log), 1),
         notes=notes, wall_seconds=round(time.time() - t_start, 1))
     report = action_report.write_action_report(Path(out_dir), rows, ivs, tune, tp, tgt, meta)
     return ActionResult(rows=rows, intervals=ivs, tune=tune, throughput=tp, targets=tgt,

@@ -101,8 +101,10 @@ def report_lines(rows: List[dict], ivs: Mapping[str, dict], tune: Mapping[str, d
     for r in rows:
         iv = ivs[r['recognizer']]
         gc = iv['gap_closure'].get(r['source'])
+        seeds = r['top1_per_seed']
+        per_seed = f' (seeds: {", ".join(_f(s) for s in seeds)})' if len(seeds) > 1 else ''
         body.append([r['recognizer'], SOURCE_LABELS[r['source']],
-                     stats.fmt_interval(iv['top1'][r['source']]),
+                     stats.fmt_interval(iv['top1'][r['source']]) + per_seed,
                      ('(reference)' if r['source'] in ('gt', 'lr-direct')
                       else stats.fmt_interval(gc)),
                      _f(r['mean_class_acc']),
@@ -111,6 +113,7 @@ def report_lines(rows: List[dict], ivs: Mapping[str, dict], tune: Mapping[str, d
     L += md_table(['recognizer', 'skeletons', 'top-1 [95% CI]', 'gap closure [95% CI]',
                    'mean-class acc', 'kpt error (LR px)', 'PCK@0.1h'], body)
     L += ['', 'Intervals: 95% percentile bootstrap over the val clips (scipy.stats.bootstrap, '
+          'per-clip top-1 averaged over the training seeds, '
           f'{meta["n_resamples"]} resamples, the same resamples for every source, so differences '
           'and gap closure are paired). Keypoint error over every frame of every clip against '
           "the generator's GT, in LR video pixels (MMPose's keypoint_epe / keypoint_pck_accuracy, "
@@ -142,7 +145,8 @@ def report_lines(rows: List[dict], ivs: Mapping[str, dict], tune: Mapping[str, d
     L += md_table(['target', 'value', 'verdict'],
                   [[t['target'], _f(t['value']), t['note']] for t in tgt])
     L += ['', '## Run', '']
-    for k in ('command', 'machine', 'pose_checkpoints', 'wall_seconds', 'reused_stages',
+    for k in ('command', 'machine', 'pose_checkpoints', 'wall_seconds', 'compute_seconds',
+              'reused_stages',
               'stage_seconds', 'budget'):
         L.append(f'- {k}: {meta.get(k)}')
     L += [f'- note: {n}' for n in meta.get('notes', [])]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Dict, Optional
 
 from .action_pose import load_real_lr_model
+from .config_loader import load_config
 from .stages import StageRecord, StageRunner
 
 
@@ -20,6 +21,11 @@ def file_digest(path: str) -> str:
         for block in iter(lambda: f.read(1 << 20), b''):
             h.update(block)
     return h.hexdigest()
+
+
+def config_digest(name: str) -> str:
+    """sha1 of a config's resolved text (its ``_base_`` files included)."""
+    return hashlib.sha1(load_config(name).pretty_text.encode()).hexdigest()
 
 
 def _extract_dataset(model, video_list: str, out_file: str, batch_size: int, work_dir: str):
@@ -41,7 +47,8 @@ def _extract_dataset(model, video_list: str, out_file: str, batch_size: int, wor
 def extract_source(runner: StageRunner, key: str, pose: dict, video_list: Path,
                    batch_size: int, flip_test: bool) -> StageRecord:
     """Skeletons of every video of ``video_list`` with one pose model (``files['skeletons']``)."""
-    settings = dict(config=pose['config'], checkpoint=file_digest(pose['checkpoint']),
+    settings = dict(config=config_digest(pose['config']),
+                    checkpoint=file_digest(pose['checkpoint']),
                     video_list=file_digest(str(video_list)), batch_size=batch_size,
                     flip_test=flip_test, boxes='tracks', keypoint_space='original')
 
@@ -98,7 +105,7 @@ def throughput(runner: StageRunner, model_key: str, pose: dict, video_list: Path
     """Batched vs per-frame ``inference_topdown`` on the same real-LR crops (frames of the val
     videos, one tracked person each), timed in one process."""
     settings = dict(model=model_key, checkpoint=file_digest(pose['checkpoint']),
-                    config=pose['config'], video_list=file_digest(str(video_list)),
+                    config=config_digest(pose['config']), video_list=file_digest(str(video_list)),
                     frames=frames, batch_size=batch_size, repeats=repeats, threads=threads,
                     flip_test=flip_test)
 
