@@ -43,6 +43,7 @@ def _in_unit(iv):
     return 0.0 <= lo <= p <= hi <= 1.0
 
 
+@pytest.mark.slow
 def test_quick_report_rows_and_intervals(quick_run):
     rep = json.loads((quick_run / 'report' / 'report.json').read_text())
     for rec in ('ST-GCN', 'PoseC3D'):  # both recognizers actually ran on every source
@@ -80,6 +81,7 @@ def test_quick_report_rows_and_intervals(quick_run):
         assert tuple(a['img_shape']) == tuple(g['img_shape'])
 
 
+@pytest.mark.slow
 def test_rerun_reuses_every_stage(quick_run):
     before = json.loads((quick_run / 'report' / 'report.json').read_text())
     _run(quick_run)
