@@ -125,7 +125,7 @@ def report_lines(rows: List[dict], ivs: Mapping[str, dict], tune: Mapping[str, d
     L += md_table(['recognizer', 'GT top-1 on tune [95% CI]', 'tune clips'],
                   [[rec, stats.fmt_interval(t['interval']), t['num_clips']]
                    for rec, t in tune.items()])
-    L += ['', 'Settings (the window length) are chosen on tune, where GT skeletons must stay '
+    L += ['', 'Settings (window length, PoseC3D epochs) are chosen on tune, where GT skeletons stay '
           'below 100%; val is read only by this final evaluation.', '']
     if tp:
         L += ['## Extraction throughput (same crops, one process)', '',
