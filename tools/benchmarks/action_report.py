@@ -125,8 +125,8 @@ def report_lines(rows: List[dict], ivs: Mapping[str, dict], tune: Mapping[str, d
     L += md_table(['recognizer', 'GT top-1 on tune [95% CI]', 'tune clips'],
                   [[rec, stats.fmt_interval(t['interval']), t['num_clips']]
                    for rec, t in tune.items()])
-    L += ['', 'Settings (window length, PoseC3D epochs) are chosen on tune, where GT skeletons stay '
-          'below 100%; val is read only by this final evaluation.', '']
+    L += ['', 'Settings (window length, PoseC3D epochs) are chosen on tune, where GT skeletons '
+          'stay below 100%; val is read only by this final evaluation.', '']
     if tp:
         L += ['## Extraction throughput (same crops, one process)', '',
               f'Model {meta["throughput_model"]} (real-LR input {int(tp["input_w"])}x'
