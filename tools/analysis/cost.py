@@ -19,7 +19,7 @@ from pathlib import Path
 import torch
 
 import lrpose_mm  # noqa: F401
-from lrpose_mm.benchmark.cost import (HeavySRFrontEnd, complexity, estimator_complexity,
+from lrpose_mm.analysis.cost import (HeavySRFrontEnd, complexity, estimator_complexity,
                                       throughput_side_by_side)
 
 CFG = Path(__file__).resolve().parents[2] / 'configs' / 'pose'

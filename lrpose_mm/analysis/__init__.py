@@ -1,0 +1,5 @@
+"""Cost analysis of (SR) top-down estimators: params/FLOPs (mmengine.analysis) and CPU speed."""
+from .cost import (HeavySRFrontEnd, complexity, estimator_complexity,
+                   throughput_side_by_side)
+
+__all__ = ['HeavySRFrontEnd', 'complexity', 'estimator_complexity', 'throughput_side_by_side']
