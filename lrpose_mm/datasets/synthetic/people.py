@@ -26,8 +26,8 @@ import numpy as np
 
 from .body_model import (POSE_KINDS, _POSE_P, coco_person_category, pose_to_keypoints,
                          sample_body, sample_pose)
-from .render import (_noise, _texture, list_background_images, render_background,
-                     render_person, sample_appearance)
+from .render import (list_background_images, noise, render_background, render_person,
+                     sample_appearance, texture)
 
 #: bump whenever the generated pixels or annotations change
 GENERATOR_VERSION = 'people-1.0'
@@ -83,11 +83,11 @@ def _draw_occluder(rng, canvas, target_box, kind=None) -> Tuple[np.ndarray, floa
     if len(xs) == 0:
         return m.astype(bool), ground
     a, b, c, d = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
-    tex = _texture(rng, d - c, b - a, ('gradient', 'noise', 'wood', 'stripes', 'checker',
-                                       'blotch')[int(rng.integers(6))])
+    tex = texture(rng, d - c, b - a, ('gradient', 'noise', 'wood', 'stripes', 'checker',
+                                      'blotch')[int(rng.integers(6))])
     if kind == 'bush':
         g = np.array([rng.uniform(20, 70), rng.uniform(90, 170), rng.uniform(20, 80)], np.float32)
-        tex = g * (0.6 + 0.6 * _noise(rng, d - c, b - a, 6, 3))[..., None]
+        tex = g * (0.6 + 0.6 * noise(rng, d - c, b - a, 6, 3))[..., None]
     # simple shading: darker towards the bottom-right
     yy = np.linspace(1.1, 0.8, d - c, dtype=np.float32)[:, None, None]
     tex = tex * yy
@@ -238,8 +238,9 @@ def _work(args):
     import cv2
     cv2.setNumThreads(1)
     out = []
+    backgrounds = list_background_images(bg_dir) if bg_dir else None   # listed once a chunk
     for i in indices:
-        img, anns = render_scene(image_rng(seed, i, split), img_size, ppi, bg_dir)
+        img, anns = render_scene(image_rng(seed, i, split), img_size, ppi, backgrounds)
         name = f'{i:06d}{ext}'
         params = [cv2.IMWRITE_JPEG_QUALITY, quality] if ext == '.jpg' else \
             [cv2.IMWRITE_PNG_COMPRESSION, 1]
