@@ -8,15 +8,14 @@ noise hits every entry alike. A cascaded ESRGAN-sized RRDBNet x4 front end (rand
 weights, built here, timing only) shows what a general-purpose SR front end would cost.
 """
 import argparse
-import json
-import os
 from pathlib import Path
 
 import torch
+from rrdbnet import RRDBNet   # beside this script
 
 import lrpose_mm  # noqa: F401
-from lrpose_mm.benchmark.cost import (HeavySRFrontEnd, complexity, estimator_complexity,
-                                      throughput_side_by_side)
+from lrpose_mm.benchmark.cost import complexity, estimator_complexity, throughput_side_by_side
+from lrpose_mm.fileio import atomic_json_dump
 
 CFG = Path(__file__).resolve().parents[2] / 'configs' / 'pose'
 
@@ -60,7 +59,7 @@ def main() -> None:
         runs[name] = (lambda t, m=model: m(t, None, mode='tensor'), torch.randn(args.batch, 3, *hw))
         if name.startswith('hr-oracle'):
             hr_pose = model
-    heavy = HeavySRFrontEnd().eval()
+    heavy = RRDBNet().eval()
     lr_hw = (256 // s, 192 // s) if s == 4 else None
     if lr_hw is not None:  # the RRDBNet front end is x4
         heavy_params, heavy_gflops = complexity(heavy, torch.randn(1, 3, *lr_hw))
@@ -89,10 +88,8 @@ def main() -> None:
         print(f'\nPDSR neck / RRDBNet-x4 FLOPs: {pd["sr_gflops"] / hv["sr_gflops"]:.4f}; '
               f'PDSR throughput / cascade throughput: {pd["cpu_img_per_s"] / hv["cpu_img_per_s"]:.1f}x')
     if args.out:
-        tmp = args.out + '.tmp'
-        with open(tmp, 'w') as f:
-            json.dump(dict(backbone=bb, scale=s, batch=args.batch, threads=args.threads, rows=rows), f, indent=2)
-        os.replace(tmp, args.out)
+        atomic_json_dump(dict(backbone=bb, scale=s, batch=args.batch, threads=args.threads,
+                              rows=rows), args.out)
 
 
 if __name__ == '__main__':
