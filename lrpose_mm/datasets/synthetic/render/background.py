@@ -223,24 +223,25 @@ def _procedural_background(rng, h, w):
 
 
 def render_background(rng: np.random.Generator, h: int, w: int,
-                      backgrounds: Optional[Backgrounds] = None) -> np.ndarray:
+                      backgrounds_dir: Optional[Backgrounds] = None) -> np.ndarray:
     """A cluttered ``(h, w, 3)`` BGR uint8 background: a procedural room or
     outdoor scene or abstract texture with gradients, shapes and limb-like
-    distractors, or (when ``backgrounds`` is given: a folder of photos or the
-    files :func:`list_background_images` found in it) a random crop of one of
+    distractors, or (when ``backgrounds_dir`` is given: a folder of photos or
+    the files :func:`list_background_images` found in it, listed once by a
+    caller that renders many images) a random crop of one of
     the user's photos with a little clutter on top."""
     import cv2
     img = None
-    if backgrounds is not None:
-        files = list_background_images(backgrounds) if isinstance(backgrounds, str) \
-            else backgrounds
+    if backgrounds_dir is not None:
+        files = list_background_images(backgrounds_dir) if isinstance(backgrounds_dir, str) \
+            else backgrounds_dir
         if len(files) == 0:
-            raise ValueError('backgrounds is an empty list of photos')
+            raise ValueError('backgrounds_dir is an empty list of photos')
         img = _photo_background(rng, h, w, files)
     if img is None:
         img = _procedural_background(rng, h, w)
     img = np.clip(img, 0, 255).astype(np.uint8)
-    _clutter(rng, img, int(rng.integers(2, 9) if backgrounds else rng.integers(4, 18)))
+    _clutter(rng, img, int(rng.integers(2, 9) if backgrounds_dir else rng.integers(4, 18)))
     if rng.random() < 0.3:
         img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.6, 1.5)))
     return img
