@@ -306,10 +306,9 @@ def load_real_lr_model(config: str, checkpoint: str, device: str = 'cpu',
     from mmengine.config import Config
     from mmpose.apis import init_model
 
-    from .extract import real_lr_pipeline
-    cfg = Config.fromfile(config)
-    pipe = real_lr_pipeline(cfg)
-    cfg.test_dataloader.dataset.pipeline = pipe
+    from .real_lr import real_lr_config
+    cfg = real_lr_config(Config.fromfile(config))
+    pipe = cfg.test_dataloader.dataset.pipeline
     if 'pose_init_cfg' in cfg.model:
         cfg.model.pose_init_cfg = None
     if flip_test is not None:
@@ -333,6 +332,7 @@ def extract_source(key: str, pose: dict, data_root: Path, work_dir: Path,
                    budget: ActionBudget) -> dict:
     """Skeletons from the LR videos with one pose model (cached)."""
     from .extract import extract_dataset
+    from .settings import ExtractJob, ExtractSettings
     sk_dir = work_dir / 'skeletons'
     sk_dir.mkdir(parents=True, exist_ok=True)
     out_file = sk_dir / f'{key}.pkl'
@@ -351,11 +351,10 @@ def extract_source(key: str, pose: dict, data_root: Path, work_dir: Path,
     model, pipe = load_real_lr_model(pose['config'], pose['checkpoint'],
                                      flip_test=budget.flip_test)
     summary = extract_dataset(
-        model, None, str(video_list), str(out_file), lr_scale=1,
-        batch_size=budget.extract_batch,
-        work_dir=str(work_dir / 'extract' / key / 'work'), boxes='tracks',
-        keypoint_space='original', pipeline=pipe, overwrite=True,
-        progress=True)
+        model, None, str(video_list), str(out_file),
+        ExtractSettings(boxes='tracks', keypoint_space='original'),
+        ExtractJob(batch_size=budget.extract_batch,
+                   work_dir=str(work_dir / 'extract' / key / 'work'), overwrite=True))
     if summary['num_failed']:
         raise RuntimeError(f'extract {key}: {summary["num_failed"]} videos '
                            f'failed, see {summary["failures_file"]}')

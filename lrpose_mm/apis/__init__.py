@@ -8,6 +8,3 @@ __all__ = [
     'inference_topdown_per_frame', 'samples_to_arrays',
     'compare_batched_vs_per_frame'
 ]
-from .tiny import tiny_topdown_config  # noqa: E402
-
-__all__ += ['tiny_topdown_config']
