@@ -9,6 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import lrpose_mm  # noqa: F401  (registers modules, applies compat fixes)
+from lrpose_mm.fileio import atomic_path
 
 
 def parse_args() -> argparse.Namespace:
@@ -68,9 +69,8 @@ class SaveMetricsHook(Hook):
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         if metrics is not None and runner.rank == 0:
-            tmp = self.out_file + '.tmp' + osp.splitext(self.out_file)[1]
-            mmengine.dump(metrics, tmp)
-            os.replace(tmp, self.out_file)  # atomic: no partial result file
+            with atomic_path(self.out_file) as tmp:   # no partial result file
+                mmengine.dump(metrics, tmp)
 
 
 def main() -> None:
