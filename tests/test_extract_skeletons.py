@@ -16,14 +16,26 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
 BASKETBALL = SHARED_DATA / 'videos' / 'basketball_426x240.mp4'
 
 import lrpose_mm  # noqa: E402,F401  (compat fixes before mmaction.models)
-from lrpose_mm.action import (DetectorSettings, ExtractJob,  # noqa: E402
-                              ExtractSettings, FrameReader, SettingsMismatchError,
-                              VideoReadError, extract_dataset, load_tracks,
-                              parse_video_list, save_tracks)
+from lrpose_mm.action import (  # noqa: E402
+    DetectorSettings,
+    ExtractJob,
+    ExtractSettings,
+    FrameReader,
+    SettingsMismatchError,
+    VideoReadError,
+    extract_dataset,
+    load_tracks,
+    parse_video_list,
+    save_tracks,
+)
 from lrpose_mm.action import extract as extract_mod  # noqa: E402
-from lrpose_mm.apis import (compare_batched_vs_per_frame,  # noqa: E402
-                            inference_topdown_batched,
-                            inference_topdown_per_frame, samples_to_arrays)
+from lrpose_mm.apis import (  # noqa: E402
+    compare_batched_vs_per_frame,
+    inference_topdown_batched,
+    inference_topdown_per_frame,
+    samples_to_arrays,
+)
+
 from tiny_config import tiny_topdown_config  # noqa: E402
 
 SETTING_FIELDS = {f.name for f in dataclasses.fields(ExtractSettings)}

@@ -11,7 +11,6 @@ import lrpose_mm.evaluation  # noqa: F401
 from lrpose_mm.evaluation import SRQualityMetric
 from lrpose_mm.evaluation.sr_quality_metric import bgr_to_y, psnr, ssim
 
-
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 

@@ -49,9 +49,14 @@ def _photo_dir(folder) -> str:
 def render_digests(tmp_dir) -> dict:
     """Hashes of scenes, backgrounds (procedural and photo), appearances and
     one person drawn on a plain canvas, for fixed seeds."""
-    from lrpose_mm.datasets.synthetic import (pose_to_keypoints, render_background,
-                                              render_person, sample_appearance, sample_body,
-                                              sample_pose)
+    from lrpose_mm.datasets.synthetic import (
+        pose_to_keypoints,
+        render_background,
+        render_person,
+        sample_appearance,
+        sample_body,
+        sample_pose,
+    )
     from lrpose_mm.datasets.synthetic.people import image_rng, render_scene
     out = {}
     for i in range(4):
@@ -89,8 +94,7 @@ def test_photo_backgrounds_folder_or_listed_files(tmp_path):
     cached, so a photo added later is seen."""
     import cv2
 
-    from lrpose_mm.datasets.synthetic.render import (list_background_images,
-                                                     render_background)
+    from lrpose_mm.datasets.synthetic.render import list_background_images, render_background
     photos = _photo_dir(tmp_path)
     files = list_background_images(photos)
     assert len(files) == 3

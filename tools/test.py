@@ -18,7 +18,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='directory for the evaluation logs')
     parser.add_argument('--out', help='save the metric results to this file (json/yaml/pkl)')
-    parser.add_argument('--dump', help='dump the predictions to this .pkl file for offline evaluation')
+    parser.add_argument('--dump',
+                        help='dump the predictions to this .pkl file for offline evaluation')
     parser.add_argument('--show-dir', help='save visualisations here')
     parser.add_argument('--show', action='store_true', help='show visualisations')
     parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
@@ -53,7 +54,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             raise ValueError(f'--dump must name a .pkl file, got {args.dump!r}')
         dump = dict(type='DumpResults', out_file_path=args.dump)
         evaluator = cfg.test_evaluator
-        cfg.test_evaluator = [*evaluator, dump] if isinstance(evaluator, (list, tuple)) else [evaluator, dump]
+        cfg.test_evaluator = [*evaluator, dump] if isinstance(evaluator, (list, tuple)) \
+            else [evaluator, dump]
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg

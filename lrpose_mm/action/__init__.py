@@ -1,8 +1,13 @@
 """Low-resolution video -> MMAction2 skeleton annotations (PoseDataset):
 video reading, person boxes, batched pose per video and a resumable dataset
 job."""
-from ..datasets.tracks import (TRACK_FORMAT, BoxFileError, boxes_from_keypoints, load_tracks,
-                               save_tracks)
+from ..datasets.tracks import (
+    TRACK_FORMAT,
+    BoxFileError,
+    boxes_from_keypoints,
+    load_tracks,
+    save_tracks,
+)
 from ..datasets.video_list import VideoEntry, parse_video_list, write_video_list
 from .boxes import DetectorBoxes, FullFrameBoxes, TrackBoxes, sanitize_box
 from .extract import build_pose_model, extract_dataset

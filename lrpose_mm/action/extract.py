@@ -96,8 +96,9 @@ def build_pose_model(pose_config, checkpoint: Optional[str], device: str = 'cpu'
     import torch
     if isinstance(pose_config, torch.nn.Module):
         return pose_config
-    import lrpose_mm  # noqa: F401  (registers the SR modules, compat fixes)
     from mmpose.apis import init_model
+
+    import lrpose_mm  # noqa: F401  (registers the SR modules, compat fixes)
     if checkpoint is not None:
         return init_model(pose_config, checkpoint, device=device)
     logger.warning('no pose checkpoint: using random (seeded) weights')

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from ..fileio import (atomic_json_dump, atomic_npz_dump, changed_settings, load_npz)
+from ..fileio import atomic_json_dump, atomic_npz_dump, changed_settings, load_npz
 
 logger = logging.getLogger('lrpose_mm.action')
 

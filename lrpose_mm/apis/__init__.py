@@ -1,7 +1,12 @@
 """Inference helpers: batched top-down pose over video frames."""
-from .inference import (build_test_pipeline, compare_batched_vs_per_frame,
-                        inference_topdown_batched, inference_topdown_per_frame,
-                        iter_topdown_batched, samples_to_arrays)
+from .inference import (
+    build_test_pipeline,
+    compare_batched_vs_per_frame,
+    inference_topdown_batched,
+    inference_topdown_per_frame,
+    iter_topdown_batched,
+    samples_to_arrays,
+)
 
 __all__ = [
     'build_test_pipeline', 'iter_topdown_batched', 'inference_topdown_batched',

@@ -15,8 +15,13 @@ import numpy as np
 import pytest
 
 import lrpose_mm  # noqa: F401  (compat fixes, registries)
-from lrpose_mm.action import (ExtractJob, ExtractSettings, FrameReader, extract_dataset,
-                              parse_video_list)
+from lrpose_mm.action import (
+    ExtractJob,
+    ExtractSettings,
+    FrameReader,
+    extract_dataset,
+    parse_video_list,
+)
 from lrpose_mm.action.extract import video_key
 from lrpose_mm.action.video import decord_available
 
@@ -28,6 +33,7 @@ def pose_model():
     """A tiny stock MMPose top-down model with seeded random weights."""
     import torch
     from mmpose.apis import init_model
+
     from tiny_config import tiny_topdown_config
     torch.manual_seed(0)
     return init_model(tiny_topdown_config(), None, device='cpu')

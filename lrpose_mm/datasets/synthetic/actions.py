@@ -203,8 +203,7 @@ def sample_clip(seed: int, label: int, index: int, num_frames: int = 48,
     standing height in HR pixels, and the clip's RNG (passed on to the
     renderer, so rendering stays deterministic).
     """
-    from .body_model import (JointAngles, pose_to_keypoints, sample_body,
-                             skeleton_3d)
+    from .body_model import JointAngles, pose_to_keypoints, sample_body, skeleton_3d
     rng = clip_rng(seed, label, index)
     t = np.arange(num_frames) / float(num_frames)
     body = sample_body(rng)

@@ -24,10 +24,22 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .body_model import (POSE_KINDS, _POSE_P, coco_person_category, pose_to_keypoints,
-                         sample_body, sample_pose)
-from .render import (list_background_images, noise, render_background, render_person,
-                     sample_appearance, texture)
+from .body_model import (
+    _POSE_P,
+    POSE_KINDS,
+    coco_person_category,
+    pose_to_keypoints,
+    sample_body,
+    sample_pose,
+)
+from .render import (
+    list_background_images,
+    noise,
+    render_background,
+    render_person,
+    sample_appearance,
+    texture,
+)
 
 #: bump whenever the generated pixels or annotations change
 GENERATOR_VERSION = 'people-1.0'
