@@ -401,11 +401,8 @@ def throughput(pose: dict, data_root: Path, work_dir: Path,
     (frames of the val videos, one tracked person each), one run."""
     import torch
 
+    from lrpose_mm.action import TrackBoxes, parse_video_list, read_all_frames
     from lrpose_mm.apis import compare_batched_vs_per_frame
-
-    from .boxes import TrackBoxes
-    from .video import read_all_frames
-    from .video_list import parse_video_list
     out = work_dir / 'throughput.json'
     want = dict(checkpoint=_file_id(pose['checkpoint']),
                 frames=budget.throughput_frames,
