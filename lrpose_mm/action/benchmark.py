@@ -302,9 +302,10 @@ def load_real_lr_model(config: str, checkpoint: str, device: str = 'cpu',
                        flip_test: Optional[bool] = None):
     """``init_model`` with the config's test pipeline replaced by the real-LR
     one, so ``inference_topdown`` and the batched path crop the same way."""
-    import lrpose_mm  # noqa: F401
     from mmengine.config import Config
     from mmpose.apis import init_model
+
+    import lrpose_mm  # noqa: F401
 
     from .real_lr import real_lr_config
     cfg = real_lr_config(Config.fromfile(config))

@@ -171,6 +171,31 @@ class _Job:
         return dict(result=res)
 
 
+    def run_all(self, entries: Sequence[VideoEntry]):
+        """Every video in turn: ``(results by frame_dir, failures, reports, n_resumed)``."""
+        results: Dict[str, Dict] = {}
+        failures: List[Dict[str, Any]] = []
+        reports: List[Dict[str, Any]] = []
+        n_resumed = 0
+        bar = None
+        if self.job.progress:
+            from tqdm import tqdm
+            bar = tqdm(total=len(entries), desc='videos', unit='video', dynamic_ncols=True)
+        for e in entries:
+            out = self.run_video(e)
+            if 'failure' in out:
+                failures.append(out['failure'])
+            else:
+                res = out.get('result') or out['resumed']
+                n_resumed += 'resumed' in out
+                results[e.frame_dir] = res
+                reports.append(res['report'])
+            if bar is not None:
+                bar.update(1)
+        if bar is not None:
+            bar.close()
+        return results, failures, reports, n_resumed
+
 def _log_report(rep: Dict[str, Any]) -> None:
     name = rep['frame_dir']
     if rep['bad_frames']:
@@ -270,27 +295,7 @@ def extract_dataset(pose_config: Union[str, Any], checkpoint: Optional[str],
         logger.info('extracting %d videos -> %s (work dir %s, settings %s, pipeline %s)',
                     len(entries), out_file, work.root, run.settings_hash[:10],
                     runner.describe_pipeline())
-        results: Dict[str, Dict] = {}
-        failures: List[Dict[str, Any]] = []
-        reports: List[Dict[str, Any]] = []
-        n_resumed = 0
-        bar = None
-        if job.progress:
-            from tqdm import tqdm
-            bar = tqdm(total=len(entries), desc='videos', unit='video', dynamic_ncols=True)
-        for e in entries:
-            out = run.run_video(e)
-            if 'failure' in out:
-                failures.append(out['failure'])
-            else:
-                res = out.get('result') or out['resumed']
-                n_resumed += 'resumed' in out
-                results[e.frame_dir] = res
-                reports.append(res['report'])
-            if bar is not None:
-                bar.update(1)
-        if bar is not None:
-            bar.close()
+        results, failures, reports, n_resumed = run.run_all(entries)
         _assemble(entries, results, out_file)
         summary = _summary(run, out_file, stem, entries, results, failures, reports,
                            n_resumed, t_start)
