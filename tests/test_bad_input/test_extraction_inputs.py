@@ -205,3 +205,23 @@ def test_cli_rejects_arguments_up_front(tmp_path, capsys, args, words):
     assert e.value.code == 2
     assert words in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []   # nothing written
+
+
+# ----------------------------------------------------------------------------
+# video lists: an error naming the file (and line) before any video runs
+# ----------------------------------------------------------------------------
+@pytest.mark.parametrize('name,text,words', [
+    ('l.json', '42', 'expected a list of objects'),
+    ('l.json', '["a.mp4 0"]', 'expected a list of objects'),
+    ('l.json', '{"videos": [', 'not valid JSON'),
+    ('l.txt', 'only_a_path.mp4\n', 'l.txt:1: expected "path label'),
+    ('l.txt', 'a.mp4 cat\n', "l.txt:1: label 'cat' is not an integer"),
+    ('l.txt', 'x/a.mp4 0\ny/a.mp4 1\n', "l.txt:2: frame_dir 'a' already used"),
+], ids=['json-number', 'json-strings', 'json-truncated', 'text-one-field', 'text-label',
+        'text-duplicate-name'])
+def test_malformed_video_list_names_the_file(tmp_path, name, text, words):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(ValueError, match=words.replace('[', r'\[')) as e:
+        parse_video_list(str(path))
+    assert name in str(e.value)
