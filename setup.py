@@ -86,6 +86,11 @@ if __name__ == '__main__':
             'mat4py',
             'modelindex',
         ],
-        extras_require={'tests': ['pytest>=7', 'pytest-timeout', 'scikit-image', 'ruff']},
+        extras_require={
+            # ONNX export and the onnxruntime CPU backend (lrpose_mm.deploy); tests exercise them too
+            'deploy': ['onnx>=1.14', 'onnxruntime>=1.16'],
+            'tests': ['pytest>=7', 'pytest-timeout', 'onnx>=1.14', 'onnxruntime>=1.16',
+                      'scikit-image', 'ruff'],
+        },
         zip_safe=False,
     )

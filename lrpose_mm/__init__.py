@@ -10,6 +10,6 @@ from .compat import apply_all as _apply_compat
 __version__ = '0.1.0'
 COMPAT_FIXES = _apply_compat()
 
-from . import datasets, evaluation, models  # noqa: E402,F401  (registers modules)
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers modules)
 
-__all__ = ['__version__', 'COMPAT_FIXES', 'datasets', 'evaluation', 'models']
+__all__ = ['__version__', 'COMPAT_FIXES', 'datasets', 'engine', 'evaluation', 'models']

@@ -61,7 +61,7 @@ def test_generation_is_deterministic_resumable_and_loads(tmp_path):
     assert (m1['num_train'], m1['num_val']) == (8, 2)
     # simulate an interruption: one clip's outputs are gone
     name = '09_turn_around_0002'
-    (d1 / 'clips' / f'{name}.pkl').unlink()
+    (d1 / 'clips' / f'{name}.npz').unlink()
     (d1 / 'videos' / f'{name}.mp4').unlink()
     (d1 / 'gt_skeletons.pkl').unlink()
     m1b = A.generate_action_dataset(str(d1), clips_per_class=5,

@@ -106,10 +106,10 @@ def test_mapping_functions_values():
                                [[[2.0, 3.0], [0.0, 0.0]]])
     # real LR crop: LR pixel j is at SR 4 j + 1.5
     np.testing.assert_allclose(
-        sr_to_input_coords(np.array([[1.5, 5.5]]), (64, 48), (16, 12), input_from_hr_crop=False),
+        sr_to_input_coords(np.array([[1.5, 5.5]]), (64, 48), (16, 12), coord_mode='lr_crop'),
         [[0.0, 1.0]])
     # scale 1 is the identity either way
-    np.testing.assert_allclose(sr_to_input_coords(kp, (16, 12), (16, 12), False), kp)
+    np.testing.assert_allclose(sr_to_input_coords(kp, (16, 12), (16, 12), 'lr_crop'), kp)
     # LR input space at input_size = HR / 4 maps to the same image points as HR space
     np.testing.assert_allclose(
         input_to_image_coords(KPT_HR[None] / SCALE, CENTER, BOX_SCALE, (12, 16))[0], KPT_IMG)

@@ -149,7 +149,8 @@ def _raw_batch(n=2, scale=4, with_hr=True, seed=0):
         ds = PoseDataSample(metainfo=dict(
             input_size=(w // scale, h // scale), input_center=np.array([50.0, 60.0]),
             input_scale=np.array([48.0, 64.0]), flip_indices=list(range(3)),
-            **({'sr_scale': scale, 'hr_input_size': HR} if with_hr else {})))
+            **({'sr_scale': scale, 'hr_input_size': HR, 'coord_mode': 'hr_crop'}
+               if with_hr else {})))
         gi = InstanceData(bboxes=np.zeros((1, 4), np.float32), bbox_scores=np.ones(1, np.float32),
                           keypoints_visible=np.ones((1, 3), np.float32))
         gi.hr_keypoints = torch.tensor([[[5.0, 6.0], [12.0, 20.0], [20.0, 28.0]]])
@@ -340,15 +341,15 @@ def test_pose_init_cfg_loads_pose_weights_prefix_aware(tmp_path):
     model = MODELS.build(dict(
         type='SRTopdownPoseEstimator',
         sr_neck=dict(type='PoseDrivenSRNeck', scale=4, mid_channels=8, num_blocks=1),
-        backbone=dict(type='SizeDivisorWrapper', strides=(4, ), backbone=dict(
-            type='ResNet', depth=18, num_stages=1, out_indices=(0, ), strides=(1, ),
-            dilations=(1, ))),
+        backbone=dict(type='ResNet', depth=18, num_stages=1, out_indices=(0, ), strides=(1, ),
+                      dilations=(1, )),
+        backbone_size_divisor=32,
         head=dict(type='HeatmapHead', in_channels=64, out_channels=3, deconv_out_channels=None,
                   loss=dict(type='KeypointMSELoss', use_target_weight=True)),
         pose_init_cfg=dict(checkpoint=str(path))))
     sr_before = model.sr_neck.conv_first.weight.clone()
     model.init_weights()
-    torch.testing.assert_close(model.backbone.backbone.conv1.weight, pose.backbone.conv1.weight)
+    torch.testing.assert_close(model.backbone.conv1.weight, pose.backbone.conv1.weight)
     torch.testing.assert_close(model.head.final_layer.weight, pose.head.final_layer.weight)
     torch.testing.assert_close(model.sr_neck.conv_first.weight, sr_before)  # SR part untouched
     with pytest.raises(ValueError, match='pose_init_cfg.checkpoint'):

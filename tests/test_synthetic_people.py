@@ -145,9 +145,9 @@ def test_mmpose_coco_dataset_and_metric(people):
     assert evaluate(0.08) < 0.9
 
 
-def test_left_right_are_distinguishable_in_pixels(tmp_path):
-    """The left hand (gloved, saturated marker colour) looks different from
-    the right hand (bare skin) in the images."""
+def test_left_and_right_look_alike_in_pixels(tmp_path):
+    """Both hands wear the saturated glove colour: no one-sided mark makes one side
+    of a val person easier to see (flip augmentation would contradict such a mark)."""
     import cv2
     info = syn.generate_coco_people(str(tmp_path), 24, seed=3, img_size=(256, 192),
                                     people_per_image=(1, 2), workers=2, progress=False)
@@ -165,7 +165,9 @@ def test_left_right_are_distinguishable_in_pixels(tmp_path):
                 if 1 <= x < 255 and 1 <= y < 191:
                     sat[w].append(hsv[y - 1:y + 2, x - 1:x + 2, 1].mean())
     assert len(sat[9]) > 5 and len(sat[10]) > 5
-    assert np.mean(sat[9]) > np.mean(sat[10]) + 25, (np.mean(sat[9]), np.mean(sat[10]))
+    left, right = np.mean(sat[9]), np.mean(sat[10])
+    assert min(left, right) > 90, (left, right)  # gloved, far from skin saturation
+    assert abs(left - right) < 25, (left, right)
 
 
 def test_building_blocks_for_animation():

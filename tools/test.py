@@ -9,6 +9,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import lrpose_mm  # noqa: F401  (registers modules, applies compat fixes)
+from lrpose_mm.engine import CheckpointFitHook, check_checkpoint_file
 from lrpose_mm.fileio import atomic_path
 
 
@@ -24,6 +25,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--show', action='store_true', help='show visualisations')
     parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
     parser.add_argument('--wait-time', type=float, default=1, help='display time of a window (s)')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help='load a checkpoint that does not fit the model (missing, unexpected '
+                             'or mis-shaped tensors) with a warning instead of an error')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, key=value (xxx.yyy=zzz)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
@@ -78,7 +82,9 @@ class SaveMetricsHook(Hook):
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_checkpoint_file(cfg.load_from)
     runner = Runner.from_cfg(cfg)
+    runner.register_hook(CheckpointFitHook(allow_partial=args.allow_partial_checkpoint))
     if args.out:
         runner.register_hook(SaveMetricsHook(args.out))
     runner.test()

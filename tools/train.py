@@ -11,6 +11,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 import lrpose_mm  # noqa: F401  (registers modules, applies compat fixes)
+from lrpose_mm.engine import check_checkpoint_file
 
 
 def parse_args() -> argparse.Namespace:
@@ -78,6 +79,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_checkpoint_file(cfg.get('load_from'), 'load_from' if not cfg.get('resume') else 'resume')
     Runner.from_cfg(cfg).train()
 
 

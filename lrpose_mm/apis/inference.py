@@ -77,6 +77,13 @@ def _full_image_box(img: ImageLike) -> np.ndarray:
     return np.array([[0, 0, w, h]], dtype=np.float32)
 
 
+def _group_key(packed: dict) -> Tuple[str, Tuple[int, ...]]:
+    """Samples that may share a forward pass: same path, same input size."""
+    ds = packed.get('data_samples')
+    path = ds.metainfo.get('sr_path', 'sr') if ds is not None else 'sr'
+    return path, tuple(packed['inputs'].shape)
+
+
 @torch.no_grad()
 def iter_topdown_batched(model: torch.nn.Module,
                          items: Iterable[Tuple[ImageLike, np.ndarray]],
@@ -86,7 +93,10 @@ def iter_topdown_batched(model: torch.nn.Module,
 
     ``items`` may be a generator (frames are decoded lazily). One
     ``PoseDataSample`` is yielded per item; up to ``batch_size`` crops go
-    through each ``model.test_step`` call.
+    through each ``model.test_step`` call. Crops are grouped by their path
+    (metainfo ``sr_path`` of resolution-adaptive inference,
+    ``AdaptiveTopdownAffine``) and input size, so a batch never mixes the SR
+    and the direct path; results still come out in input order.
     """
     from mmengine.dataset import pseudo_collate
     if batch_size < 1:
@@ -94,33 +104,52 @@ def iter_topdown_batched(model: torch.nn.Module,
     if pipeline is None or isinstance(pipeline, (list, tuple)):
         pipeline = build_test_pipeline(model, pipeline)
     meta = getattr(model, 'dataset_meta', None) or {}
-    batch: List[dict] = []
-    state = dict(stack=True)
+    groups: Dict[Tuple, List[Tuple[int, dict]]] = {}
+    done: Dict[int, Any] = {}
+    state = dict(stack=True, next=0)
 
-    def _run(batch):
-        data = pseudo_collate(batch)
+    def _run(batch: List[Tuple[int, dict]]) -> None:
+        data = pseudo_collate([p for _, p in batch])
         inputs = data['inputs']
-        if state['stack'] and len({tuple(x.shape) for x in inputs}) == 1:
+        out = None
+        if state['stack']:
             # One (B,3,H,W) tensor instead of B small ones: the data
             # preprocessor then normalises the batch in a few ops instead of
             # a few ops per crop (elementwise the same result).
             try:
-                return model.test_step(dict(data, inputs=torch.stack(inputs)))
+                out = model.test_step(dict(data, inputs=torch.stack(inputs)))
             except (TypeError, AssertionError, AttributeError):
                 state['stack'] = False  # a preprocessor that wants a list
-        return model.test_step(data)
+        if out is None:
+            out = model.test_step(data)
+        done.update((i, r) for (i, _), r in zip(batch, out))
 
-    for img, bbox in items:
+    def _ready() -> Iterator[Any]:
+        while state['next'] in done:
+            yield done.pop(state['next'])
+            state['next'] += 1
+
+    for idx, (img, bbox) in enumerate(items):
         info = dict(img_path=img) if isinstance(img, str) else dict(img=img)
         info['bbox'] = np.asarray(bbox, dtype=np.float32).reshape(1, 4)
         info['bbox_score'] = np.ones(1, dtype=np.float32)
         info.update(meta)
-        batch.append(pipeline(info))
-        if len(batch) >= batch_size:
-            yield from _run(batch)
-            batch = []
-    if batch:
-        yield from _run(batch)
+        packed = pipeline(info)
+        group = groups.setdefault(_group_key(packed), [])
+        group.append((idx, packed))
+        if len(group) >= batch_size:
+            _run(group)
+            group.clear()
+            if len(done) >= 4 * batch_size:  # bound memory: run the group holding the oldest
+                for g in groups.values():
+                    if g and g[0][0] == state['next']:
+                        _run(g)
+                        g.clear()
+            yield from _ready()
+    for group in groups.values():
+        if group:
+            _run(group)
+    yield from _ready()
 
 
 def inference_topdown_batched(model: torch.nn.Module,

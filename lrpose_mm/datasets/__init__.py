@@ -1,4 +1,7 @@
 """Datasets and data transforms of lrpose_mm (importing registers them)."""
-from .transforms import LowResDegrade, PackSRPoseInputs  # noqa: F401
+from .checked_coco_dataset import CheckedCocoDataset
+from .transforms import (AdaptiveTopdownAffine, LowResDegrade, PackSRPoseInputs,  # noqa: F401
+                         check_target_sizes)
 
-__all__ = ['LowResDegrade', 'PackSRPoseInputs']
+__all__ = ['AdaptiveTopdownAffine', 'CheckedCocoDataset', 'LowResDegrade', 'PackSRPoseInputs',
+           'check_target_sizes']

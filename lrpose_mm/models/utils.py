@@ -8,30 +8,38 @@ import torch.nn as nn
 from torch import Tensor
 
 
+#: how the model input's pixels relate to the crop (metainfo ``coord_mode``)
+COORD_MODES = ('hr_crop', 'lr_crop')
+#: the two paths of resolution-adaptive inference (metainfo ``sr_path``)
+SR_PATHS = ('sr', 'direct')
+
+
 def sr_to_input_coords(keypoints: Union[np.ndarray, Tensor], sr_hw: Sequence[int],
                        input_hw: Sequence[int],
-                       input_from_hr_crop: bool = True) -> Union[np.ndarray, Tensor]:
+                       coord_mode: str = 'hr_crop') -> Union[np.ndarray, Tensor]:
     """Map keypoints from SR-output pixels to model-input (LR) pixels.
 
     The factor ``f`` is the actual tensor size ratio (SR output / model input)
     per axis, i.e. the SR scale the model really applied (1 for LR-direct and
     the HR oracle, where this is the identity).
 
-    - ``input_from_hr_crop=True`` (the input was made from the HR crop by
+    - ``coord_mode='hr_crop'`` (the input was made from the HR crop by
       ``LowResDegrade``): the SR output lies on the HR crop's grid, and MMPose's
       linear input->image mapping at the LR ``input_size`` equals the one at
       the HR size, so ``x_in = x_sr / f``.
-    - ``False`` (real LR: ``TopdownAffine`` warped the image straight to the
-      LR size, so LR pixel ``j`` sits at crop coordinate ``j``): the
+    - ``'lr_crop'`` (real LR: ``TopdownAffine`` warped the image straight to
+      the LR size, so LR pixel ``j`` sits at crop coordinate ``j``): the
       half-pixel SR upsampling puts LR pixel ``j`` at SR ``f*j + (f-1)/2``,
       so ``x_in = (x_sr + 0.5) / f - 0.5``.
 
     Returns a new array; only ``[..., :2]`` is changed.
     """
+    if coord_mode not in COORD_MODES:
+        raise ValueError(f'coord_mode must be one of {COORD_MODES}, got {coord_mode!r}')
     fx = float(sr_hw[1]) / float(input_hw[1])
     fy = float(sr_hw[0]) / float(input_hw[0])
     out = keypoints.copy() if isinstance(keypoints, np.ndarray) else keypoints.clone()
-    if input_from_hr_crop:
+    if coord_mode == 'hr_crop':
         out[..., 0] = out[..., 0] / fx
         out[..., 1] = out[..., 1] / fy
     else:
@@ -76,13 +84,21 @@ def denormalize(img: Tensor, data_preprocessor: Optional[nn.Module]) -> Tensor:
     return x.clamp(0, 255)
 
 
+def finite_visible(keypoints: Tensor, visible: Tensor) -> Tensor:
+    """(N, K) bool: the joint is visible (> 0) and its coordinates and visibility are finite."""
+    return (torch.isfinite(keypoints).all(-1) & torch.isfinite(visible.float())
+            & (torch.nan_to_num(visible.float()) > 0))
+
+
 def gaussian_keypoint_weights(keypoints: Tensor, visible: Tensor, size_hw: Sequence[int],
                               sigma: float) -> Tensor:
     """Per-pixel weights ``max_k exp(-d_k^2 / (2 sigma^2))`` over visible keypoints.
 
     Args:
         keypoints: (N, K, 2) keypoints in the image's pixel coordinates (x, y).
-        visible: (N, K) visibility / weight; joints with value <= 0 are ignored.
+        visible: (N, K) visibility / weight; joints with value <= 0 are ignored,
+            and so are joints with a non-finite coordinate or visibility (they
+            give weight 0, never NaN).
         size_hw: (H, W) of the weight map.
         sigma: Gaussian sigma in pixels.
 
@@ -90,13 +106,14 @@ def gaussian_keypoint_weights(keypoints: Tensor, visible: Tensor, size_hw: Seque
         (N, 1, H, W) weights in [0, 1], peaking (1.0) at the visible joints.
     """
     h, w = int(size_hw[0]), int(size_hw[1])
-    kp = keypoints.float()
+    use = finite_visible(keypoints, visible)
+    kp = torch.where(use[..., None], keypoints.float(), torch.zeros_like(keypoints.float()))
     ys = torch.arange(h, device=kp.device, dtype=kp.dtype).view(1, 1, h, 1)
     xs = torch.arange(w, device=kp.device, dtype=kp.dtype).view(1, 1, 1, w)
     dx2 = (xs - kp[..., 0, None, None]) ** 2  # (N, K, 1, W)
     dy2 = (ys - kp[..., 1, None, None]) ** 2  # (N, K, H, 1)
     g = torch.exp(-(dx2 + dy2) / (2.0 * sigma ** 2))  # (N, K, H, W)
-    g = g * (visible.float() > 0).to(g)[..., None, None]
+    g = g * use.to(g)[..., None, None]
     if g.shape[1] == 0:
         return g.new_zeros(g.shape[0], 1, h, w)
     return g.amax(dim=1, keepdim=True)

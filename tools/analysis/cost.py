@@ -1,12 +1,16 @@
 """Cost of every variant at the paper-like size, measured side by side in one run.
 
     python tools/analysis/cost.py [--backbone hrnet-w32] [--batch 8] [--rounds 5] [--out cost.json]
+                                  [--no-onnxruntime]
 
 Params and FLOPs come from mmengine.analysis; CPU throughput is the forward pass of
 SR + pose network on the same number of crops, interleaved round by round so machine
 noise hits every entry alike. A cascaded ESRGAN-sized RRDBNet x4 front end (random
 weights, ``rrdbnet.py`` beside this script, timing only) shows what a general-purpose
-SR front end would cost. The configs are the installed package's (``lrpose_mm::pose/``).
+SR front end would cost. Each variant is also exported to ONNX (lrpose_mm.deploy) and timed
+with onnxruntime on CPU in the same interleaved rounds, with the same thread count (img/s side
+by side; the max abs difference of its outputs to PyTorch is reported). The configs are the
+installed package's (``lrpose_mm::pose/``).
 """
 import argparse
 from typing import Dict, Tuple
@@ -21,6 +25,7 @@ from lrpose_mm.fileio import atomic_json_dump
 
 HR_ORACLE = 'hr-oracle (256x192 input)'
 CASCADE = 'RRDBNet-x4 + HR pose (cascade)'
+ORT = ' [onnxruntime]'
 
 
 def build(config: str) -> torch.nn.Module:
@@ -39,7 +44,17 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--rounds', type=int, default=5)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--out', help='also write the table as JSON here')
-    return p.parse_args()
+    p.add_argument('--no-onnxruntime', action='store_true', help='skip the onnxruntime column')
+    args = p.parse_args()
+    args.onnxruntime_callable = None
+    if not args.no_onnxruntime:
+        try:
+            from lrpose_mm.deploy import onnxruntime_callable
+        except ImportError as e:
+            p.error('onnxruntime column needs onnx + onnxruntime (pip install '
+                    f'"lrpose_mm[deploy]"), or pass --no-onnxruntime: {e}')
+        args.onnxruntime_callable = onnxruntime_callable
+    return args
 
 
 def variants(bb: str, s: int) -> Dict[str, Tuple[str, Tuple[int, int]]]:
@@ -68,6 +83,10 @@ def measure(args) -> Dict[str, dict]:
         rows[name] = estimator_complexity(model, hw)
         runs[name] = (lambda t, m=model: m(t, None, mode='tensor'),
                       torch.randn(args.batch, 3, *hw))
+        if args.onnxruntime_callable is not None:
+            fn, parity = args.onnxruntime_callable(model, 'sr', num_threads=args.threads)
+            runs[name + ORT] = (fn, runs[name][1])
+            rows[name]['onnx_max_abs_diff'] = parity['max_abs_diff']
         hr_pose = model if name == HR_ORACLE else hr_pose
     if args.scale == 4:   # the RRDBNet front end is x4
         heavy, lr_hw = RRDBNet().eval(), (64, 48)
@@ -80,7 +99,10 @@ def measure(args) -> Dict[str, dict]:
     print(f'measuring CPU throughput: {len(runs)} entries x {args.rounds} rounds, '
           f'batch {args.batch} ...')
     for name, ips in throughput_side_by_side(runs, rounds=args.rounds).items():
-        rows[name]['cpu_img_per_s'] = ips
+        if name.endswith(ORT):
+            rows[name[:-len(ORT)]]['cpu_img_per_s_onnxruntime'] = ips
+        else:
+            rows[name]['cpu_img_per_s'] = ips
     return rows
 
 
@@ -90,13 +112,15 @@ def print_table(rows: Dict[str, dict], args) -> None:
     print(f'\n{args.backbone}, HR 256x192, LR {256 // s}x{192 // s} (x{s}); '
           f'{torch.get_num_threads()} threads, batch {args.batch}')
     print(f'{"variant":34s} {"params(M)":>9s} {"GFLOPs":>8s} {"SR GFLOPs":>9s} {"SR/pose":>8s} '
-          f'{"img/s":>8s} {"vs HR":>6s}')
+          f'{"img/s":>8s} {"vs HR":>6s} {"ORT img/s":>9s} {"ORT diff":>9s}')
     for name, r in rows.items():
         r['sr_over_pose_flops'] = r['sr_gflops'] / hr['gflops']
         r['throughput_vs_hr'] = r['cpu_img_per_s'] / hr['cpu_img_per_s']
         print(f'{name:34s} {r["params_M"]:9.3f} {r["gflops"]:8.3f} {r["sr_gflops"]:9.3f} '
               f'{r["sr_over_pose_flops"]:8.3f} {r["cpu_img_per_s"]:8.2f} '
-              f'{r["throughput_vs_hr"]:6.2f}')
+              f'{r["throughput_vs_hr"]:6.2f} '
+              f'{r.get("cpu_img_per_s_onnxruntime", float("nan")):9.2f} '
+              f'{r.get("onnx_max_abs_diff", float("nan")):9.2g}')
     pd, hv = rows.get(f'pdsr-x{s}'), rows.get(CASCADE)
     if pd and hv:
         print(f'\nPDSR neck / RRDBNet-x4 FLOPs: {pd["sr_gflops"] / hv["sr_gflops"]:.4f}; '

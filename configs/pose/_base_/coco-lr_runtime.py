@@ -10,9 +10,13 @@ param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),
 ]
 auto_scale_lr = dict(base_batch_size=512)
-default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'))
+# FiniteLossHook: a NaN/inf loss stops the run (before a checkpoint is saved) instead of
+# training on; CheckedCocoDataset: MMPose's CocoDataset that names bad annotation files,
+# counts what it drops and keeps non-finite labels out of every loss (docs/BAD_INPUT.md)
+default_hooks = dict(checkpoint=dict(save_best='coco/AP', rule='greater'),
+                     finite_loss=dict(type='FiniteLossHook'))
 
-dataset_type = 'CocoDataset'
+dataset_type = 'CheckedCocoDataset'
 data_root = 'data/coco/'
 train_dataloader = dict(
     batch_size=64, num_workers=2, persistent_workers=True,

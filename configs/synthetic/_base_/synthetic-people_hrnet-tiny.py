@@ -10,21 +10,19 @@ data_root = 'data/synthetic_people/'
 # codec at the HR size: the SR variants are supervised at the resolution they output
 codec = dict(type='MSRAHeatmap', input_size=hr_size, heatmap_size=(24, 32), sigma=2)
 
-# a small HRNet (W16, one module per stage) that trains on 2 CPU cores; wrapped so that it
-# also accepts the LR size (32x24 is not a multiple of HRNet's total stride 32)
+# a small HRNet (W16, one module per stage) that trains on 2 CPU cores; the model's
+# backbone_size_divisor=32 lets it take the LR size (32x24 is not a multiple of its stride 32)
 backbone = dict(
-    type='SizeDivisorWrapper', size_divisor=32, strides=(4, ),
-    backbone=dict(
-        type='HRNet', in_channels=3,
-        extra=dict(
-            stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(2, ),
-                        num_channels=(32, )),
-            stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(2, 2),
-                        num_channels=(16, 32)),
-            stage3=dict(num_modules=1, num_branches=3, block='BASIC', num_blocks=(2, 2, 2),
-                        num_channels=(16, 32, 64)),
-            stage4=dict(num_modules=1, num_branches=4, block='BASIC', num_blocks=(2, 2, 2, 2),
-                        num_channels=(16, 32, 64, 128), multiscale_output=False))))
+    type='HRNet', in_channels=3,
+    extra=dict(
+        stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(2, ),
+                    num_channels=(32, )),
+        stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(2, 2),
+                    num_channels=(16, 32)),
+        stage3=dict(num_modules=1, num_branches=3, block='BASIC', num_blocks=(2, 2, 2),
+                    num_channels=(16, 32, 64)),
+        stage4=dict(num_modules=1, num_branches=4, block='BASIC', num_blocks=(2, 2, 2, 2),
+                    num_channels=(16, 32, 64, 128), multiscale_output=False)))
 
 data_preprocessor = dict(type='SRPoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
                          std=[58.395, 57.12, 57.375], bgr_to_rgb=True)
@@ -33,6 +31,7 @@ model = dict(
     data_preprocessor=data_preprocessor,
     sr_neck=dict(type='InterpolateSR', scale=1),
     backbone=backbone,
+    backbone_size_divisor=32,
     head=dict(type='HeatmapHead', in_channels=16, out_channels=17, deconv_out_channels=None,
               loss=dict(type='KeypointMSELoss', use_target_weight=True), decoder=codec),
     test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))

@@ -19,11 +19,13 @@ Left and right are kept apart: ``wave_left_hand`` moves COCO's ``left_wrist``
 (the person's own left), whatever the view angle.
 """
 import math
+import numbers
+import zipfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ...fileio import atomic_json_dump, atomic_pickle_dump, changed_settings, load_pickle
+from ...fileio import atomic_json_dump, atomic_pickle_dump, changed_settings
 from ..tracks import boxes_from_keypoints, save_tracks
 from ..video_list import VideoEntry, write_video_list
 from .render import render_background, render_person, sample_appearance
@@ -291,7 +293,7 @@ class ProceduralRenderer:
 # ----------------------------------------------------------------------------
 # a dataset of clips on disk
 # ----------------------------------------------------------------------------
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: left and right look alike
 
 
 def _write_video(frames: Sequence[np.ndarray], path: str, fps: float) -> None:
@@ -343,6 +345,30 @@ def render_clip(clip: Dict, renderer, lr_noise: float = 2.0
     return hr, lr
 
 
+def save_clip_record(rec: Dict, path: str) -> None:
+    """Write a clip's cache record as ``.npz``: arrays as arrays, the rest as
+    JSON text. Unlike a pickle, loading it cannot run code."""
+    import io
+    import json
+
+    from lrpose_mm.fileio import _atomic_write
+    arrays = {k: v for k, v in rec.items() if isinstance(v, np.ndarray)}
+    rest = {k: v for k, v in rec.items() if k not in arrays}
+    buf = io.BytesIO()
+    np.savez(buf, __json__=np.array(json.dumps(
+        rest, default=lambda o: o.item() if hasattr(o, 'item') else str(o))), **arrays)
+    _atomic_write(path, lambda f: f.write(buf.getvalue()))
+
+
+def load_clip_record(path: str) -> Dict:
+    """Read :func:`save_clip_record`'s file (``allow_pickle=False``)."""
+    import json
+    with np.load(path, allow_pickle=False) as z:
+        rec = json.loads(str(z['__json__']))
+        rec.update({k: z[k] for k in z.files if k != '__json__'})
+    return rec
+
+
 def _gt_annotation(name, label, kp, shape_hw):
     T = len(kp)
     return dict(frame_dir=name, label=int(label),
@@ -351,6 +377,58 @@ def _gt_annotation(name, label, kp, shape_hw):
                 total_frames=int(T),
                 keypoint=np.asarray(kp, np.float32)[None],
                 keypoint_score=np.ones((1, T, kp.shape[1]), np.float32))
+
+
+ACTIONS_GENERATOR = 'lrpose_mm.datasets.synthetic.actions'
+#: names this writer gives its files (anything else in its folder is kept)
+_CLIP_FILE = r'\d{2}_[a-z_]+_\d{4}\.(npz|pkl|mp4|json)'
+_TMP_FILE = r'\.tmp-[^/]*\.mp4|\.[^/]+\.tmp'   # _write_video / lrpose_mm.fileio
+_SUBDIRS = ('clips', 'videos', 'videos_hr', 'tracks', 'tracks_hr')
+_TOP_FILES = ('settings.json', 'meta.json', 'video_list.txt', 'video_list_hr.txt',
+              'gt_skeletons.pkl', 'gt_skeletons_hr.pkl', r'\.lock')
+
+
+def _is_legacy_actions_dir(out_dir: str) -> bool:
+    """A folder this writer filled before it marked its folders: a
+    ``settings.json`` of ours and nothing but its own files and folders."""
+    import json
+    import os
+
+    from .ownership import only_names
+    try:
+        with open(os.path.join(out_dir, 'settings.json')) as f:
+            settings = json.load(f)
+    except (OSError, ValueError):
+        return False
+    if not isinstance(settings, dict) or not {'version', 'renderer', 'seed'} <= set(settings):
+        return False
+    if not only_names(out_dir, _TOP_FILES + _SUBDIRS + (_TMP_FILE, )):
+        return False
+    return all(only_names(os.path.join(out_dir, d), (_CLIP_FILE, _TMP_FILE))
+               for d in _SUBDIRS if os.path.isdir(os.path.join(out_dir, d)))
+
+
+def _check_action_args(clips_per_class, seed, num_frames, lr_size, scale, fps,
+                       classes, lr_noise) -> None:
+    """Validate every argument before anything is written."""
+    def is_int(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+    for name, v, low in (('clips_per_class', clips_per_class, 1), ('seed', seed, 0),
+                         ('num_frames', num_frames, 1), ('scale', scale, 1)):
+        if not is_int(v) or v < low:
+            raise ValueError(f'{name} must be an int >= {low}, got {v!r}')
+    if len(lr_size) != 2 or not all(is_int(v) and v >= 8 for v in lr_size):
+        raise ValueError(f'lr_size must be (width, height) ints >= 8, got {lr_size!r}')
+    if not (isinstance(fps, numbers.Real) and math.isfinite(fps) and fps > 0):
+        raise ValueError(f'fps must be a finite number > 0, got {fps!r}')
+    if not (isinstance(lr_noise, numbers.Real) and math.isfinite(lr_noise) and lr_noise >= 0):
+        raise ValueError(f'lr_noise must be a finite number >= 0, got {lr_noise!r}')
+    if classes is not None:
+        classes = list(classes)
+        bad = [c for c in classes if not is_int(c) or not 0 <= c < len(ACTION_CLASSES)]
+        if not classes or bad or len(set(classes)) != len(classes):
+            raise ValueError(f'classes must be distinct indices in 0..{len(ACTION_CLASSES) - 1}, '
+                             f'got {classes!r}')
 
 
 def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
@@ -369,7 +447,8 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
         videos_hr/<name>.mp4   HR video (lr_size * scale), if save_hr
         tracks/<name>.json     GT person boxes, LR pixels (track file format)
         tracks_hr/<name>.json  the same in HR pixels
-        clips/<name>.pkl       per-clip GT (written last: the cache marker)
+        clips/<name>.npz       per-clip GT (written last: the cache marker;
+                               arrays + JSON, so reading it cannot run code)
         video_list.txt         "path label split tracks" for videos/
         video_list_hr.txt      the same for videos_hr/
         gt_skeletons.pkl       PoseDataset annotations of GT skeletons (LR px)
@@ -379,12 +458,20 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
     Clip names are ``<label:02d>_<class>_<index:04d>``; every 5th clip of a
     class is ``val``. Deterministic by ``seed``; a rerun skips finished clips
     (a settings change is refused unless ``overwrite``). Returns meta.
+
+    Bad input never costs data: every argument is checked before anything is
+    written; ``out_dir`` must be new, empty or this writer's own (marked, see
+    :mod:`.ownership`); ``overwrite`` removes only files with this writer's
+    names; temporary files of a killed run (its own naming) are removed.
     """
+    import fcntl
     import os
-    import pickle
     import time
 
+    from .ownership import claim_output_dir, remove_own_files
     t0 = time.perf_counter()
+    _check_action_args(clips_per_class, seed, num_frames, tuple(lr_size), scale, fps,
+                       classes, lr_noise)
     classes = list(range(len(ACTION_CLASSES))) if classes is None else \
         [int(c) for c in classes]
     rend = ProceduralRenderer()
@@ -392,99 +479,117 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
                     num_frames=int(num_frames), lr_size=list(lr_size),
                     scale=int(scale), fps=float(fps), lr_noise=float(lr_noise),
                     renderer=rend.name, save_hr=bool(save_hr))
-    os.makedirs(out_dir, exist_ok=True)
-    sfile = os.path.join(out_dir, 'settings.json')
-    diff = changed_settings(sfile, settings)
-    if diff is not None:
-        if diff and not overwrite:
-            raise RuntimeError(
-                f'{out_dir} holds clips generated with other settings '
-                f'({", ".join(diff)} differ); use another folder or '
-                'overwrite=True (--overwrite)')
-        if diff:
-            import shutil
-            for sub in ('clips', 'videos', 'videos_hr', 'tracks',
-                        'tracks_hr'):
-                shutil.rmtree(os.path.join(out_dir, sub), ignore_errors=True)
-    atomic_json_dump(settings, sfile)
-    W, H = lr_size
-    jobs = [(c, k) for k in range(clips_per_class) for c in classes]
-    bar = None
-    if progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(jobs), desc='clips', unit='clip',
-                   dynamic_ncols=True)
-    anns_lr, anns_hr, ent_lr, ent_hr = [], [], [], []
-    n_new = 0
-    t_render = 0.0
-    for c, k in jobs:
-        name = f'{c:02d}_{ACTION_CLASSES[c]}_{k:04d}'
-        split = clip_split(k)
-        p = {key: os.path.join(out_dir, sub, name + ext) for key, sub, ext in
-             (('clip', 'clips', '.pkl'), ('lr', 'videos', '.mp4'),
-              ('hr', 'videos_hr', '.mp4'), ('tr', 'tracks', '.json'),
-              ('trh', 'tracks_hr', '.json'))}
-        rec = None
-        if os.path.exists(p['clip']):
-            try:
-                rec = load_pickle(p['clip'])
-            except (OSError, EOFError, pickle.UnpicklingError):
-                rec = None
-            if rec is not None and (rec.get('settings') != settings or
-                                    not os.path.exists(p['lr']) or
-                                    (save_hr and not os.path.exists(p['hr']))):
-                rec = None
-        if rec is None:
-            ts = time.perf_counter()
-            clip = sample_clip(seed, c, k, num_frames, lr_size, scale)
-            hr, lr = render_clip(clip, rend, lr_noise)
-            kp_hr = clip['keypoints']
-            kp_lr = hr_to_lr(kp_hr, scale).astype(np.float32)
-            trk, trk_hr = {}, {}
-            for t in range(num_frames):
-                b = boxes_from_keypoints(kp_hr[t], pad=0.15)
-                bh = [min(max(b[0], 0), W * scale), min(max(b[1], 0),
-                                                         H * scale),
-                      min(max(b[2], 0), W * scale), min(max(b[3], 0),
-                                                         H * scale)]
-                trk_hr[t] = [bh + [0]]
-                trk[t] = [[v / scale for v in bh] + [0]]
-            _write_video(lr, p['lr'], fps)
-            if save_hr:
-                _write_video(hr, p['hr'], fps)
-            save_tracks(trk, p['tr'])
-            save_tracks(trk_hr, p['trh'])
-            rec = dict(settings=settings, name=name, label=c, index=k,
-                       split=split, keypoints_hr=kp_hr, keypoints_lr=kp_lr,
-                       view_yaw=clip['view_yaw'], height_px=clip['height_px'],
-                       self_visible=clip.get('self_visible'),
-                       body=clip['body'].to_dict())
-            atomic_pickle_dump(rec, p['clip'])
-            n_new += 1
-            t_render += time.perf_counter() - ts
-        anns_lr.append(_gt_annotation(name, c, rec['keypoints_lr'], (H, W)))
-        anns_hr.append(_gt_annotation(name, c, rec['keypoints_hr'],
-                                      (H * scale, W * scale)))
-        ent_lr.append(VideoEntry(p['lr'], c, split, name, p['tr']))
-        ent_hr.append(VideoEntry(p['hr'], c, split, name, p['trh']))
+    out_dir = claim_output_dir(out_dir, ACTIONS_GENERATOR,
+                               legacy=_is_legacy_actions_dir)
+    lock = open(os.path.join(out_dir, '.lock'), 'a')
+    fcntl.flock(lock, fcntl.LOCK_EX)   # one writer at a time: the tmp cleanup is safe
+    try:
+        for sub in ('', ) + _SUBDIRS:       # temporary files of killed runs
+            if os.path.isdir(os.path.join(out_dir, sub)):
+                remove_own_files(os.path.join(out_dir, sub), _TMP_FILE)
+        # per-clip caches of earlier versions were pickles: never loaded (a pickle can run
+        # code), removed, and the clips regenerated
+        remove_own_files(os.path.join(out_dir, 'clips'),
+                         _CLIP_FILE.replace('(npz|pkl|mp4|json)', 'pkl'))
+        sfile = os.path.join(out_dir, 'settings.json')
+        try:
+            diff = changed_settings(sfile, settings)
+        except (ValueError, UnicodeDecodeError) as e:   # JSONDecodeError is a ValueError
+            if not overwrite:
+                raise ValueError(
+                    f'{sfile} is not readable JSON (truncated by a killed run?): {e}; '
+                    'rerun with overwrite=True (--overwrite) to regenerate') from e
+            diff = ['settings.json (unreadable)']
+        if diff is not None:
+            if diff and not overwrite:
+                raise RuntimeError(
+                    f'{out_dir} holds clips generated with other settings '
+                    f'({", ".join(diff)} differ); use another folder or '
+                    'overwrite=True (--overwrite)')
+            if diff:
+                for sub in _SUBDIRS:
+                    remove_own_files(os.path.join(out_dir, sub), _CLIP_FILE)
+        atomic_json_dump(settings, sfile)
+        W, H = lr_size
+        jobs = [(c, k) for k in range(clips_per_class) for c in classes]
+        bar = None
+        if progress:
+            from tqdm import tqdm
+            bar = tqdm(total=len(jobs), desc='clips', unit='clip',
+                       dynamic_ncols=True)
+        anns_lr, anns_hr, ent_lr, ent_hr = [], [], [], []
+        n_new = 0
+        t_render = 0.0
+        for c, k in jobs:
+            name = f'{c:02d}_{ACTION_CLASSES[c]}_{k:04d}'
+            split = clip_split(k)
+            p = {key: os.path.join(out_dir, sub, name + ext) for key, sub, ext in
+                 (('clip', 'clips', '.npz'), ('lr', 'videos', '.mp4'),
+                  ('hr', 'videos_hr', '.mp4'), ('tr', 'tracks', '.json'),
+                  ('trh', 'tracks_hr', '.json'))}
+            rec = None
+            if os.path.exists(p['clip']):
+                try:
+                    rec = load_clip_record(p['clip'])
+                except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+                    rec = None
+                if rec is not None and (rec.get('settings') != settings or
+                                        not os.path.exists(p['lr']) or
+                                        (save_hr and not os.path.exists(p['hr']))):
+                    rec = None
+            if rec is None:
+                ts = time.perf_counter()
+                clip = sample_clip(seed, c, k, num_frames, lr_size, scale)
+                hr, lr = render_clip(clip, rend, lr_noise)
+                kp_hr = clip['keypoints']
+                kp_lr = hr_to_lr(kp_hr, scale).astype(np.float32)
+                trk, trk_hr = {}, {}
+                for t in range(num_frames):
+                    b = boxes_from_keypoints(kp_hr[t], pad=0.15)
+                    bh = [min(max(b[0], 0), W * scale), min(max(b[1], 0),
+                                                             H * scale),
+                          min(max(b[2], 0), W * scale), min(max(b[3], 0),
+                                                             H * scale)]
+                    trk_hr[t] = [bh + [0]]
+                    trk[t] = [[v / scale for v in bh] + [0]]
+                _write_video(lr, p['lr'], fps)
+                if save_hr:
+                    _write_video(hr, p['hr'], fps)
+                save_tracks(trk, p['tr'])
+                save_tracks(trk_hr, p['trh'])
+                rec = dict(settings=settings, name=name, label=c, index=k,
+                           split=split, keypoints_hr=kp_hr, keypoints_lr=kp_lr,
+                           view_yaw=clip['view_yaw'], height_px=clip['height_px'],
+                           self_visible=clip.get('self_visible'),
+                           body=clip['body'].to_dict())
+                save_clip_record(rec, p['clip'])
+                n_new += 1
+                t_render += time.perf_counter() - ts
+            anns_lr.append(_gt_annotation(name, c, rec['keypoints_lr'], (H, W)))
+            anns_hr.append(_gt_annotation(name, c, rec['keypoints_hr'],
+                                          (H * scale, W * scale)))
+            ent_lr.append(VideoEntry(p['lr'], c, split, name, p['tr']))
+            ent_hr.append(VideoEntry(p['hr'], c, split, name, p['trh']))
+            if bar is not None:
+                bar.update(1)
         if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    split = dict(train=[e.frame_dir for e in ent_lr if e.split == 'train'],
-                 val=[e.frame_dir for e in ent_lr if e.split == 'val'])
-    atomic_pickle_dump(dict(split=split, annotations=anns_lr),
-                       os.path.join(out_dir, 'gt_skeletons.pkl'))
-    atomic_pickle_dump(dict(split=split, annotations=anns_hr),
-                       os.path.join(out_dir, 'gt_skeletons_hr.pkl'))
-    write_video_list(ent_lr, os.path.join(out_dir, 'video_list.txt'))
-    if save_hr:
-        write_video_list(ent_hr, os.path.join(out_dir, 'video_list_hr.txt'))
-    meta = dict(classes=[ACTION_CLASSES[c] for c in classes],
-                class_ids=classes, settings=settings, num_clips=len(jobs),
-                num_train=len(split['train']), num_val=len(split['val']),
-                num_generated=n_new, num_cached=len(jobs) - n_new,
-                render_seconds=round(t_render, 2),
-                seconds=round(time.perf_counter() - t0, 2))
-    atomic_json_dump(meta, os.path.join(out_dir, 'meta.json'))
+            bar.close()
+        split = dict(train=[e.frame_dir for e in ent_lr if e.split == 'train'],
+                     val=[e.frame_dir for e in ent_lr if e.split == 'val'])
+        atomic_pickle_dump(dict(split=split, annotations=anns_lr),
+                           os.path.join(out_dir, 'gt_skeletons.pkl'))
+        atomic_pickle_dump(dict(split=split, annotations=anns_hr),
+                           os.path.join(out_dir, 'gt_skeletons_hr.pkl'))
+        write_video_list(ent_lr, os.path.join(out_dir, 'video_list.txt'))
+        if save_hr:
+            write_video_list(ent_hr, os.path.join(out_dir, 'video_list_hr.txt'))
+        meta = dict(classes=[ACTION_CLASSES[c] for c in classes],
+                    class_ids=classes, settings=settings, num_clips=len(jobs),
+                    num_train=len(split['train']), num_val=len(split['val']),
+                    num_generated=n_new, num_cached=len(jobs) - n_new,
+                    render_seconds=round(t_render, 2),
+                    seconds=round(time.perf_counter() - t0, 2))
+        atomic_json_dump(meta, os.path.join(out_dir, 'meta.json'))
+    finally:
+        lock.close()
     return meta

@@ -42,7 +42,7 @@ from .render import (
 )
 
 #: bump whenever the generated pixels or annotations change
-GENERATOR_VERSION = 'people-1.0'
+GENERATOR_VERSION = 'people-1.1'  # 1.1: left and right look alike
 
 
 # --------------------------------------------------------------------------
@@ -290,6 +290,61 @@ def _is_complete(ann_file, img_dir, key):
     return data
 
 
+PEOPLE_GENERATOR = 'lrpose_mm.datasets.synthetic.people'
+_DESCRIPTION = 'lrpose_mm procedural people (COCO-17 keypoints)'
+
+
+def _is_legacy_people_dir(out_dir: str) -> bool:
+    """A folder written by this writer before it marked its folders: only
+    ``annotations/person_keypoints_<split>.json`` files of ours, their
+    ``<split>/`` image folders, lock files and our temporary folders."""
+    import re
+
+    from .ownership import only_names
+    ann_dir = os.path.join(out_dir, 'annotations')
+    if not os.path.isdir(ann_dir) or not os.listdir(ann_dir) or \
+            not only_names(ann_dir, [r'person_keypoints_[^/]+\.json']):
+        return False
+    splits = []
+    for name in os.listdir(ann_dir):
+        try:
+            with open(os.path.join(ann_dir, name)) as f:
+                info = json.load(f).get('info', {})
+        except (OSError, ValueError, AttributeError):
+            return False
+        if info.get('description') != _DESCRIPTION:
+            return False
+        splits.append(name[len('person_keypoints_'):-len('.json')])
+    allowed = ['annotations'] + [re.escape(s) for s in splits] + \
+        [r'\.[^/]+\.lock', r'\.(tmp|old)-[^/]+']
+    return only_names(out_dir, allowed)
+
+
+def _check_split_args(num_images, seed, img_size, people_per_image, image_format,
+                      split_name, workers, jpeg_quality) -> Tuple[int, int]:
+    """Validate the arguments of one split before anything is written."""
+    if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer)) or \
+            num_images < 1:
+        raise ValueError(f'num_images must be a positive int, got {num_images!r}')
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f'seed must be a non-negative int, got {seed!r}')
+    if len(img_size) != 2 or min(img_size) < 32:
+        raise ValueError(f'img_size must be (width, height) >= 32, got {img_size!r}')
+    lo, hi = (int(v) for v in people_per_image)
+    if not 1 <= lo <= hi:
+        raise ValueError(f'people_per_image must be (min, max) with 1 <= min <= max, '
+                         f'got {people_per_image!r}')
+    if image_format not in ('jpg', 'png'):
+        raise ValueError(f"image_format must be 'jpg' or 'png', got {image_format!r}")
+    if not split_name or os.sep in split_name or split_name.startswith('.'):
+        raise ValueError(f'bad split_name {split_name!r}')
+    if int(workers) < 1:
+        raise ValueError(f'workers must be >= 1, got {workers!r}')
+    if not 1 <= int(jpeg_quality) <= 100:
+        raise ValueError(f'jpeg_quality must be in 1..100, got {jpeg_quality!r}')
+    return lo, hi
+
+
 def _stats(data):
     anns = data['annotations']
     v = np.array([a['keypoints'][2::3] for a in anns]).reshape(-1, 17) if anns else \
@@ -305,7 +360,7 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
                          split_name: str = 'train', backgrounds_dir: Optional[str] = None,
                          workers: int = 2, progress: bool = True,
                          image_format: str = 'jpg', jpeg_quality: int = 95,
-                         force: bool = False) -> Dict:
+                         force: bool = False, overwrite: bool = False) -> Dict:
     """Write (or reuse) a COCO person-keypoints dataset of procedural people.
 
     Layout: ``out_dir/annotations/person_keypoints_{split}.json`` and
@@ -320,6 +375,12 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
     (the JSON last), so an interrupted run never leaves a partial dataset
     that looks complete.
 
+    The writer never deletes what it did not write: it marks ``out_dir`` as
+    its own (:mod:`.ownership`) and refuses a non-empty folder without its
+    mark; in its own folder it replaces a split generated with other
+    settings only when ``overwrite`` (or ``force``) is set. Leftover
+    temporary folders of killed runs (``.tmp-<split>-*``) are removed.
+
     Args:
         out_dir: dataset root.
         num_images: images in this split.
@@ -332,28 +393,20 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
         workers: processes (results do not depend on it).
         progress: show a tqdm bar.
         image_format: ``'jpg'`` or ``'png'``.
-        force: regenerate even when a matching dataset exists.
+        force: regenerate even when a matching dataset exists (implies
+            ``overwrite``).
+        overwrite: replace this split when this writer generated it with
+            other settings (otherwise that raises FileExistsError).
 
     Returns:
         dict with ``ann_file``, ``img_dir``, ``data_root``, ``data_prefix``,
         ``cache_key``, ``cached`` (bool), ``seconds``, ``num_images``,
         ``num_people``, ``keypoints_visible/occluded/outside``.
     """
-    if not isinstance(num_images, (int, np.integer)) or num_images < 1:
-        raise ValueError(f'num_images must be a positive int, got {num_images!r}')
-    if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f'seed must be a non-negative int, got {seed!r}')
-    if len(img_size) != 2 or min(img_size) < 32:
-        raise ValueError(f'img_size must be (width, height) >= 32, got {img_size!r}')
-    lo, hi = (int(v) for v in people_per_image)
-    if not 1 <= lo <= hi:
-        raise ValueError(f'people_per_image must be (min, max) with 1 <= min <= max, '
-                         f'got {people_per_image!r}')
-    if image_format not in ('jpg', 'png'):
-        raise ValueError(f"image_format must be 'jpg' or 'png', got {image_format!r}")
-    if not split_name or os.sep in split_name or split_name.startswith('.'):
-        raise ValueError(f'bad split_name {split_name!r}')
-    workers = max(1, int(workers))
+    from .ownership import claim_output_dir
+    lo, hi = _check_split_args(num_images, seed, img_size, people_per_image, image_format,
+                               split_name, workers, jpeg_quality)
+    workers = int(workers)
     img_size = (int(img_size[0]), int(img_size[1]))
     bg_dir = os.path.abspath(backgrounds_dir) if backgrounds_dir else None
     params = dict(version=GENERATOR_VERSION, num_images=int(num_images), seed=int(seed),
@@ -361,7 +414,7 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
                   backgrounds=_bg_signature(bg_dir), format=image_format,
                   jpeg_quality=int(jpeg_quality) if image_format == 'jpg' else None)
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]
-    out_dir = os.path.abspath(out_dir)
+    out_dir = claim_output_dir(out_dir, PEOPLE_GENERATOR, legacy=_is_legacy_people_dir)
     ann_dir = os.path.join(out_dir, 'annotations')
     ann_file = os.path.join(ann_dir, f'person_keypoints_{split_name}.json')
     img_dir = os.path.join(out_dir, split_name)
@@ -369,11 +422,15 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
                   data_prefix=split_name + '/', cache_key=key)
     os.makedirs(ann_dir, exist_ok=True)
     t0 = time.time()
-    with open(os.path.join(out_dir, f'.{split_name}.lock'), 'w') as lock:
+    with open(os.path.join(out_dir, f'.{split_name}.lock'), 'a') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)   # one writer per split at a time
         data = None if force else _is_complete(ann_file, img_dir, key)
         if data is not None:
             return dict(result, cached=True, seconds=time.time() - t0, **_stats(data))
+        if os.path.exists(ann_file) and not (force or overwrite):
+            raise FileExistsError(
+                f'{ann_file} holds procedural people generated with other settings; pass '
+                'overwrite=True (--overwrite) to replace this split, or choose another folder')
         for name in os.listdir(out_dir):   # leftovers of killed runs
             if name.startswith(f'.tmp-{split_name}-') or name.startswith(f'.old-{split_name}-'):
                 shutil.rmtree(os.path.join(out_dir, name), ignore_errors=True)
@@ -415,7 +472,7 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
                 for a in anns:
                     annotations.append(_ann_json(a, len(annotations) + 1, i + 1))
             data = dict(
-                info=dict(description='lrpose_mm procedural people (COCO-17 keypoints)',
+                info=dict(description=_DESCRIPTION,
                           version=GENERATOR_VERSION, cache_key=key, params=params),
                 licenses=[], images=images, annotations=annotations,
                 categories=[coco_person_category()])
@@ -437,13 +494,20 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
 
 
 def generate_people_splits(root: str, num_train: int, num_val: int, seed: int = 0,
-                           **kwargs) -> Dict[str, Dict]:
-    """Train and val splits under one ``root`` (same ``seed``; the split
-    name salts each image's seed, so the two never share an image).
-    ``kwargs`` go to :func:`generate_coco_people`."""
-    return dict(train=generate_coco_people(root, num_train, seed=seed, split_name='train',
-                                           **kwargs),
-                val=generate_coco_people(root, num_val, seed=seed, split_name='val', **kwargs))
+                           num_tune: int = 0, **kwargs) -> Dict[str, Dict]:
+    """Train, (optional) tune and val splits under one ``root`` (same ``seed``;
+    the split name salts each image's seed, so no two splits share an image).
+    The tune split is where hyper-parameters are chosen, so val is read only by
+    the final evaluation. ``kwargs`` go to :func:`generate_coco_people`. Every
+    split's arguments are checked before any is written."""
+    counts = [('train', num_train), ('val', num_val)] + ([('tune', num_tune)] if num_tune else [])
+    for split, n in counts:
+        _check_split_args(n, seed, kwargs.get('img_size', (256, 192)),
+                          kwargs.get('people_per_image', (1, 4)),
+                          kwargs.get('image_format', 'jpg'), split, kwargs.get('workers', 2),
+                          kwargs.get('jpeg_quality', 95))
+    return {split: generate_coco_people(root, n, seed=seed, split_name=split, **kwargs)
+            for split, n in counts}
 
 
 # --------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """Data transforms for simulated low-resolution input and SR targets."""
+from .adaptive_topdown_affine import AdaptiveTopdownAffine
 from .low_res_degrade import LowResDegrade
 from .pack_sr_pose_inputs import PackSRPoseInputs
+from .target_size_check import check_target_sizes
 
-__all__ = ['LowResDegrade', 'PackSRPoseInputs']
+__all__ = ['AdaptiveTopdownAffine', 'LowResDegrade', 'PackSRPoseInputs', 'check_target_sizes']

@@ -44,8 +44,10 @@ class LowResDegrade(BaseTransform):
 
     Coordinate contract: ``input_size`` becomes the LR size actually fed to the
     model, ``transformed_keypoints`` are divided by the model scale (kept at
-    HR in ``hr_transformed_keypoints``), and ``sr_scale`` / ``hr_input_size``
-    are recorded. ``input_center`` / ``input_scale`` are unchanged, so MMPose's
+    HR in ``hr_transformed_keypoints``), ``sr_scale`` / ``hr_input_size``
+    are recorded, and ``coord_mode='hr_crop'`` tells the estimator that the
+    input lies on the HR crop's grid (see ``SRTopdownPoseEstimator``).
+    ``input_center`` / ``input_scale`` are unchanged, so MMPose's
     input-space -> image-space mapping stays valid.
 
     Args:
@@ -205,6 +207,7 @@ class LowResDegrade(BaseTransform):
         results['input_size'] = (w // ms, h // ms)
         results['sr_scale'] = ms
         results['degrade_scale'] = s
+        results['coord_mode'] = 'hr_crop'
         kpts = results.get('transformed_keypoints')
         if isinstance(kpts, np.ndarray) and kpts.ndim >= 2:
             results['hr_transformed_keypoints'] = kpts.copy()

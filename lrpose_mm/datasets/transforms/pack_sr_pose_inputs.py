@@ -7,7 +7,8 @@ from mmpose.datasets.transforms import PackPoseInputs
 from mmpose.datasets.transforms.formatting import image_to_tensor
 from mmpose.registry import TRANSFORMS
 
-SR_META_KEYS = ('hr_input_size', 'sr_scale', 'degrade_scale')
+SR_META_KEYS = ('hr_input_size', 'sr_scale', 'degrade_scale', 'coord_mode', 'sr_path',
+                'adaptive_size')
 
 
 @TRANSFORMS.register_module()
@@ -22,8 +23,10 @@ class PackSRPoseInputs(PackPoseInputs):
       has no HR crop (real LR input), which is allowed.
     - ``data_samples.gt_instances.hr_keypoints``: ``hr_transformed_keypoints``
       (keypoints in HR-crop pixels, used by the keypoint-weighted SR loss).
-    - metainfo: ``hr_input_size``, ``sr_scale`` and ``degrade_scale`` (when
-      present) besides MMPose's keys; ``input_size`` is the LR size.
+    - metainfo: ``hr_input_size``, ``sr_scale``, ``degrade_scale``,
+      ``coord_mode`` (``LowResDegrade``), ``sr_path`` and ``adaptive_size``
+      (``AdaptiveTopdownAffine``) when present, besides MMPose's keys;
+      ``input_size`` is the LR size.
 
     Args:
         meta_keys (Sequence[str]): meta keys; the SR keys are always added.

@@ -30,6 +30,10 @@ class PoseDrivenSRLoss(nn.Module):
     A term whose weight is 0 is neither computed nor returned. All terms are
     exactly 0 when SR == HR (the Charbonnier form is ``sqrt(d^2+eps^2)-eps``).
 
+    Keypoints with a non-finite coordinate or visibility are excluded from
+    ``loss_sr_kpt`` (weight 0) and counted: the batch's count is returned as
+    ``sr_kpt_nonfinite`` (a logged value, not a loss) when it is not 0.
+
     Args:
         pixel_weight (float): weight of ``loss_sr_pix``. Defaults to 1.0.
         pixel_loss (str): 'l1' | 'charbonnier' | 'mse'. Defaults to 'l1'.
@@ -129,9 +133,14 @@ class PoseDrivenSRLoss(nn.Module):
                 raise ValueError(
                     'PoseDrivenSRLoss.kpt_weight > 0 needs HR keypoints: pack them with '
                     'LowResDegrade + PackSRPoseInputs (gt_instances.hr_keypoints)')
-            w = self.keypoint_weights(keypoints.to(sr), keypoints_visible.to(sr), sr.shape[-2:])
+            keypoints, keypoints_visible = keypoints.to(sr), keypoints_visible.to(sr)
+            # a joint with a NaN/inf coordinate is excluded (weight 0, never NaN * 0) and counted
+            nonfinite = (~torch.isfinite(keypoints).all(-1) | ~torch.isfinite(keypoints_visible))
+            w = self.keypoint_weights(keypoints, keypoints_visible, sr.shape[-2:])
             denom = (w.sum() * sr.shape[1]).clamp_min(1e-6)
             losses['loss_sr_kpt'] = self.kpt_weight * (w * err).sum() / denom
+            if bool(nonfinite.any()):
+                losses['sr_kpt_nonfinite'] = nonfinite.sum().float()
         if self.with_feat:
             if not sr_feats or hr_feats is None or len(sr_feats) != len(hr_feats):
                 raise ValueError('PoseDrivenSRLoss.feat_weight > 0 needs matching SR and HR '

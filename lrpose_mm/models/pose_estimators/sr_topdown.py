@@ -1,18 +1,34 @@
 """Top-down pose estimator with an SR network in front of the pose network."""
+import math
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
-from ..utils import denormalize, frozen_bn_stats, no_param_grad, sr_to_input_coords
+from ..checkpoint_fit import (LEGACY_BACKBONE_PREFIX, CheckpointFit, compare_state_dicts,
+                              enforce_fit, rename_legacy_backbone_keys, strip_prefix)
+from ..utils import (COORD_MODES, SR_PATHS, denormalize, frozen_bn_stats, no_param_grad,
+                     sr_to_input_coords)
 
 POSE_PARTS = ('backbone', 'neck', 'head')
+
+
+@contextmanager
+def _head_outputs_as_features(head: torch.nn.Module) -> Iterator[None]:
+    """Let ``head.predict`` take precomputed head outputs (its ``forward``
+    becomes the identity), so flip test and decoding stay MMPose's own."""
+    head.forward = lambda feats: feats
+    try:
+        yield
+    finally:
+        del head.forward
 
 
 @MODELS.register_module()
@@ -22,9 +38,10 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
     Coordinate contract: the head decodes keypoints in its codec's input space,
     which must be the SR-output space (checked at run time against the actual
     tensor size); they are divided by the actual SR factor (SR tensor size /
-    input tensor size, i.e. ``sr_neck.scale``) into model-input space (with a
-    half-pixel correction for real LR crops warped straight to the LR size, see
-    :func:`sr_to_input_coords`), and
+    input tensor size, i.e. ``sr_neck.scale``) into model-input space by the
+    sample's metainfo ``coord_mode`` ('hr_crop': made from the HR crop by
+    ``LowResDegrade``; 'lr_crop', the default: warped straight to the LR size,
+    a half-pixel correction, see :func:`sr_to_input_coords`), and
     MMPose's ``input_center``/``input_scale``/``input_size`` mapping takes them
     to image space. This serves simulated LR (``LowResDegrade``), real LR
     (``TopdownAffine`` straight to the LR size; no HR anywhere), LR-direct and
@@ -41,10 +58,17 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             pose network). Defaults to True.
         freeze_sr (bool): freeze the SR network (no grads, eval mode).
         freeze_pose (bool): freeze backbone, neck and head (no grads, eval).
+        backbone_size_divisor (int): pad the backbone's input (bottom/right,
+            replicate) to a multiple of this and crop every backbone output
+            back to ``ceil(size / stride)``: multi-branch backbones such as
+            HRNet need sizes divisible by 32, which LR inputs (64x48, 32x24)
+            are not. Padding bottom/right keeps pixel coordinates, and the
+            backbone keeps MMPose's key names (``backbone.*``), so model-zoo
+            checkpoints load as they are. Defaults to 1 (no padding).
         pose_init_cfg (dict, optional): ``dict(checkpoint=PATH, prefix='',
-            rename=None, strict=False)``: after ``init_weights`` load the
-            backbone/neck/head weights of an MMPose/mmengine checkpoint (see
-            :meth:`load_pose_checkpoint`).
+            rename=None, parts=POSE_PARTS, strict=True)``: after
+            ``init_weights`` load the backbone/neck/head weights of an
+            MMPose/mmengine checkpoint (see :meth:`load_pose_checkpoint`).
         test_cfg (dict): MMPose's test options plus ``output_sr``: True always
             attaches the SR crop to each predicted sample as ``pred_sr_img``
             (float (3, H, W), 0..255, BGR like packed images) and the HR target
@@ -62,6 +86,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                  pose_loss_to_sr: bool = True,
                  freeze_sr: bool = False,
                  freeze_pose: bool = False,
+                 backbone_size_divisor: int = 1,
                  pose_init_cfg: Optional[dict] = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
@@ -76,6 +101,11 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         self.pose_loss_to_sr = pose_loss_to_sr
         self.freeze_sr = freeze_sr
         self.freeze_pose = freeze_pose
+        if not isinstance(backbone_size_divisor, int) or backbone_size_divisor < 1:
+            raise ValueError('backbone_size_divisor must be an int >= 1, got '
+                             f'{backbone_size_divisor!r}')
+        self.backbone_size_divisor = backbone_size_divisor
+        self._register_load_state_dict_pre_hook(self._legacy_backbone_keys)
         if pose_init_cfg is not None and not (isinstance(pose_init_cfg, dict)
                                               and pose_init_cfg.get('checkpoint')):
             raise ValueError('pose_init_cfg must be a dict with a `checkpoint` path, '
@@ -139,67 +169,78 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                              prefix: str = '',
                              rename: Optional[Dict[str, str]] = None,
                              parts: Sequence[str] = POSE_PARTS,
-                             strict: bool = False,
-                             map_location: str = 'cpu') -> Dict[str, List[str]]:
+                             strict: bool = True,
+                             map_location: str = 'cpu') -> CheckpointFit:
         """Load backbone/neck/head weights from a pose checkpoint, prefix-aware.
 
         Keys are taken from ``state_dict`` (or the dict itself); a leading
         ``module.`` and then ``prefix`` are stripped; ``rename`` maps key
-        prefixes (e.g. ``{'backbone.': 'backbone.backbone.'}``). A plain
-        backbone and a ``SizeDivisorWrapper``-wrapped one are matched
-        automatically in both directions. Keys of other parts (``sr_neck``,
-        ``data_preprocessor``) and shape mismatches are skipped. Raises a
-        ValueError naming ``pose_init_cfg.checkpoint`` if nothing matches, or
-        (``strict``) if a pose parameter is left unloaded.
+        prefixes (e.g. ``{'keypoint_head.': 'head.'}``); ``backbone.backbone.*``
+        keys of checkpoints saved with the former ``SizeDivisorWrapper`` become
+        ``backbone.*``. Only keys of ``parts`` are considered on both sides
+        (``sr_neck`` and ``data_preprocessor`` keys are ignored).
+
+        The checkpoint must fit those parts exactly (no missing, unexpected or
+        shape-mismatched tensor; BatchNorm counters excepted): otherwise a
+        :class:`CheckpointMismatchError` names the fraction it would load and
+        example keys. ``strict=False`` loads the matching tensors anyway with
+        a loud warning stating that fraction. Returns the :class:`CheckpointFit`.
         """
         from mmengine.runner.checkpoint import _load_checkpoint
         ckpt = _load_checkpoint(checkpoint, map_location=map_location)
         src = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-        own = self.state_dict()
-        loaded, mismatched = {}, []
-        for key, value in src.items():
-            if not isinstance(value, torch.Tensor):
-                continue
-            k = key[len('module.'):] if key.startswith('module.') else key
-            if prefix:
-                if not k.startswith(prefix):
-                    continue
-                k = k[len(prefix):]
+        src = strip_prefix({k: v for k, v in src.items() if isinstance(v, Tensor)}, 'module.')
+        if prefix:
+            src = {k[len(prefix):]: v for k, v in src.items() if k.startswith(prefix)}
+        renamed = {}
+        for k, v in src.items():
             for old, new in (rename or {}).items():
                 if k.startswith(old):
                     k = new + k[len(old):]
                     break
-            if k.split('.')[0] not in parts:
-                continue
-            if k not in own:
-                alt = (k.replace('backbone.', 'backbone.backbone.', 1)
-                       if not k.startswith('backbone.backbone.')
-                       else k.replace('backbone.backbone.', 'backbone.', 1))
-                if k.startswith('backbone.') and alt in own:
-                    k = alt
-                else:
-                    continue
-            if own[k].shape != value.shape:
-                mismatched.append(k)
-                continue
-            loaded[k] = value
-        if not loaded:
-            raise ValueError(f'pose_init_cfg.checkpoint {checkpoint!r}: no {"/".join(parts)} '
-                             'weights matched this model (check pose_init_cfg.prefix/rename)')
-        missing = [k for k in own if k.split('.')[0] in parts and k not in loaded]
-        if strict and (missing or mismatched):
-            raise ValueError(f'pose_init_cfg.checkpoint {checkpoint!r} (strict): missing '
-                             f'{missing[:5]}..., shape mismatch {mismatched[:5]}')
-        self.load_state_dict(loaded, strict=False)
-        print_log(f'pose_init_cfg: loaded {len(loaded)} tensors from {checkpoint}; '
-                  f'{len(missing)} pose tensors not in it, {len(mismatched)} shape mismatches',
+            renamed[k] = v
+        own = {k: v for k, v in self.state_dict().items() if k.split('.')[0] in parts}
+        src = {k: v for k, v in rename_legacy_backbone_keys(renamed, own).items()
+               if k.split('.')[0] in parts}
+        fit = enforce_fit(
+            compare_state_dicts(own, src), f'pose_init_cfg.checkpoint {checkpoint!r}',
+            allow_partial=not strict,
+            hint=f'check pose_init_cfg.prefix/rename/parts (parts={tuple(parts)}), or set '
+                 'pose_init_cfg.strict=False to load the matching part anyway')
+        self.load_state_dict({k: src[k] for k in fit.loaded}, strict=False)
+        print_log(f'pose_init_cfg: loaded {len(fit.loaded)} tensors '
+                  f'({100 * fit.fraction:.1f}% of {"/".join(parts)}) from {checkpoint}',
                   logger='current')
-        return dict(loaded=sorted(loaded), missing=missing, mismatched=mismatched)
+        return fit
+
+    def _legacy_backbone_keys(self, state_dict: dict, prefix: str, *args) -> None:
+        """Load-state-dict pre-hook: accept ``backbone.backbone.*`` keys of
+        checkpoints saved with the former ``SizeDivisorWrapper``."""
+        if isinstance(getattr(self.backbone, 'backbone', None), torch.nn.Module):
+            return
+        old = prefix + LEGACY_BACKBONE_PREFIX
+        for k in [k for k in state_dict if k.startswith(old)]:
+            state_dict[prefix + 'backbone.' + k[len(old):]] = state_dict.pop(k)
 
     # ------------------------------------------------------------- forward
+    def forward_backbone(self, x: Tensor) -> Tuple[Tensor, ...]:
+        """The backbone on ``x`` padded to ``backbone_size_divisor``, outputs
+        cropped back to the unpadded extent."""
+        d = self.backbone_size_divisor
+        h, w = x.shape[-2:]
+        ph, pw = (-h) % d, (-w) % d
+        if not (ph or pw):
+            return self.backbone(x)
+        outs = self.backbone(F.pad(x, (0, pw, 0, ph), mode='replicate'))
+        single = isinstance(outs, Tensor)
+        hp, wp = h + ph, w + pw
+        cropped = tuple(o[..., :math.ceil(h * o.shape[-2] / hp), :math.ceil(w * o.shape[-1] / wp)]
+                        for o in ((outs, ) if single else outs))
+        return cropped[0] if single else cropped
+
     def extract_pose_feat(self, x: Tensor) -> Tuple[Tensor, ...]:
         """Backbone (+ neck) features of an image at the SR-output size."""
-        x = self.backbone(x)
+        x = self.forward_backbone(x)
         if self.with_neck:
             x = self.neck(x)
         return x
@@ -230,7 +271,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         layers = self.sr_loss.feat_layers
         run_neck = self.with_neck and any(n.startswith('neck') for n in layers or ())
         with self._capture(layers) as store:
-            bb = self.backbone(x)
+            bb = self.forward_backbone(x)
             if run_neck:
                 self.neck(bb)
         if layers:
@@ -320,30 +361,115 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                                                   dtype=np.float32)).reshape(-1).to(ref.device))
         return torch.stack(kpts), torch.stack(vis)
 
+    @staticmethod
+    def batch_sr_path(data_samples: Optional[SampleList]) -> str:
+        """The path of a batch from metainfo ``sr_path`` ('sr' when absent).
+
+        ``'sr'``: LR crop -> sr_neck -> pose network; ``'direct'``: a crop at
+        the pose network's own input size -> pose network (no SR), the large
+        people of resolution-adaptive inference (``AdaptiveTopdownAffine``).
+        """
+        paths = {ds.metainfo.get('sr_path', 'sr') for ds in data_samples or ()} or {'sr'}
+        if len(paths) > 1:
+            raise ValueError(f'one batch mixes metainfo sr_path values {sorted(paths)}: group '
+                             'samples by path (lrpose_mm.apis.inference_topdown_batched does)')
+        path = paths.pop()
+        if path not in SR_PATHS:
+            raise ValueError(f'metainfo sr_path must be one of {SR_PATHS}, got {path!r}')
+        return path
+
+    @staticmethod
+    def coord_mode(data_sample) -> str:
+        """metainfo ``coord_mode``; absent = 'lr_crop' (MMPose's own crop rule)."""
+        mode = data_sample.metainfo.get('coord_mode', 'lr_crop')
+        if mode not in COORD_MODES:
+            raise ValueError(f'metainfo coord_mode must be one of {COORD_MODES}, got {mode!r}')
+        return mode
+
+    def val_step(self, data: dict) -> SampleList:
+        """``BaseModel.val_step``, run once per ``sr_path`` group of the batch."""
+        return self._step_per_path(data, super().val_step)
+
+    def test_step(self, data: dict) -> SampleList:
+        """``BaseModel.test_step``, run once per ``sr_path`` group of the batch.
+
+        Resolution-adaptive pipelines give one batch crops of two sizes (LR for
+        the SR path, the pose input size for the direct path); each group is
+        pre-processed and predicted on its own, results come back in batch
+        order. So the Runner's test loop (CocoMetric on full images) works
+        with any batch size.
+        """
+        return self._step_per_path(data, super().test_step)
+
+    @staticmethod
+    def _step_per_path(data: dict, step) -> SampleList:
+        samples = data.get('data_samples') if isinstance(data, dict) else None
+        paths = [ds.metainfo.get('sr_path', 'sr') for ds in samples or ()]
+        if len(set(paths)) < 2:
+            return step(data)
+        out: list = [None] * len(paths)
+        for path in sorted(set(paths)):
+            idx = [i for i, p in enumerate(paths) if p == path]
+            sub = {k: ([v[i] for i in idx] if isinstance(v, (list, tuple)) else
+                       v[torch.as_tensor(idx)] if isinstance(v, Tensor) else v)
+                   for k, v in data.items()}
+            for i, res in zip(idx, step(sub)):
+                out[i] = res
+        return out
+
+    def forward_network(self, inputs: Tensor, path: str = 'sr'):
+        """The network in tensor mode on one path: head outputs (heatmaps,
+        SimCC vectors, ...). 'sr': LR crops -> sr_neck -> pose network;
+        'direct': crops at the pose input size -> pose network. What
+        :mod:`lrpose_mm.deploy` exports."""
+        if path not in SR_PATHS:
+            raise ValueError(f'path must be one of {SR_PATHS}, got {path!r}')
+        x = self.sr_neck(inputs) if path == 'sr' else inputs
+        return self.head.forward(self.extract_pose_feat(x))
+
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
-        """Keypoints in image space (coordinate contract); optionally the SR crops."""
+        """Keypoints in image space (coordinate contract); optionally the SR crops.
+
+        Each prediction records its path in ``pred_instances.sr_path``. When
+        ``network_backend`` is set (e.g. an onnxruntime session, see
+        :func:`lrpose_mm.deploy.use_onnxruntime`), it computes the head
+        outputs from the inputs and the rest (flip, decoding, coordinates) is
+        unchanged.
+        """
         assert self.with_head, 'The model must have head to perform prediction.'
-        sr = self.sr_neck(inputs)
-        self._check_sizes(inputs, sr, data_samples)
-        if self.test_cfg.get('flip_test', False):
-            feats = [self.extract_pose_feat(sr),
-                     self.extract_pose_feat(self.sr_neck(inputs.flip(-1)))]
-        else:
+        path = self.batch_sr_path(data_samples)
+        factor = self.sr_scale if path == 'sr' else 1
+        flip = self.test_cfg.get('flip_test', False)
+        backend = getattr(self, 'network_backend', None)
+        sr = None
+        if backend is None:
+            to_pose_input = self.sr_neck if path == 'sr' else (lambda x: x)
+            sr = to_pose_input(inputs)
+            self._check_sizes(inputs, sr, data_samples)
             feats = self.extract_pose_feat(sr)
-        preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+            if flip:
+                feats = [feats, self.extract_pose_feat(to_pose_input(inputs.flip(-1)))]
+            preds = self.head.predict(feats, data_samples, test_cfg=self.test_cfg)
+        else:
+            outs = backend(inputs, path)
+            if flip:
+                outs = [outs, backend(inputs.flip(-1), path)]
+            with _head_outputs_as_features(self.head):
+                preds = self.head.predict(outs, data_samples, test_cfg=self.test_cfg)
         if isinstance(preds, tuple):
             batch_pred_instances, batch_pred_fields = preds
         else:
             batch_pred_instances, batch_pred_fields = preds, None
-        # decoded keypoints are in SR-output space -> model-input space; an input
-        # made by LowResDegrade (it records hr_input_size) lies on the HR crop's grid
+        # decoded keypoints are in SR-output space -> model-input space, by the coordinate mode
+        sr_hw = (inputs.shape[-2] * factor, inputs.shape[-1] * factor)
         for pred, ds in zip(batch_pred_instances, data_samples):
-            pred.keypoints = sr_to_input_coords(
-                pred.keypoints, sr.shape[-2:], inputs.shape[-2:],
-                input_from_hr_crop='hr_input_size' in ds.metainfo)
+            pred.keypoints = sr_to_input_coords(pred.keypoints, sr_hw, inputs.shape[-2:],
+                                                coord_mode=self.coord_mode(ds))
+            pred.sr_path = np.array([path] * len(pred.keypoints))
         results = self.add_pred_to_datasample(batch_pred_instances, batch_pred_fields,
                                               data_samples)
-        self._attach_sr(sr, results)
+        if sr is not None and path == 'sr':
+            self._attach_sr(sr, results)
         return results
 
     def _attach_sr(self, sr: Tensor, results: SampleList) -> None:

@@ -1,18 +1,17 @@
 # HRNet-W32 backbone (weights come from `model.pose_init_cfg` or `load_from`; nothing downloads).
-# Wrapped by SizeDivisorWrapper so that it also runs at LR sizes such as 64x48 (LR-direct).
+# `model.backbone_size_divisor=32` pads its input so that it also runs at LR sizes such as
+# 64x48 (LR-direct); the backbone keeps MMPose's key names, so model-zoo checkpoints load.
 backbone = dict(
-    type='SizeDivisorWrapper', size_divisor=32, strides=(4, ),
-    backbone=dict(
-        type='HRNet', in_channels=3,
-        extra=dict(
-            stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(4, ),
-                        num_channels=(64, )),
-            stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(4, 4),
-                        num_channels=(32, 64)),
-            stage3=dict(num_modules=4, num_branches=3, block='BASIC', num_blocks=(4, 4, 4),
-                        num_channels=(32, 64, 128)),
-            stage4=dict(num_modules=3, num_branches=4, block='BASIC', num_blocks=(4, 4, 4, 4),
-                        num_channels=(32, 64, 128, 256)))))
+    type='HRNet', in_channels=3,
+    extra=dict(
+        stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(4, ),
+                    num_channels=(64, )),
+        stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(4, 4),
+                    num_channels=(32, 64)),
+        stage3=dict(num_modules=4, num_branches=3, block='BASIC', num_blocks=(4, 4, 4),
+                    num_channels=(32, 64, 128)),
+        stage4=dict(num_modules=3, num_branches=4, block='BASIC', num_blocks=(4, 4, 4, 4),
+                    num_channels=(32, 64, 128, 256))))
 
 # The estimator with this backbone; variant files set the SR neck, codec and SR loss.
 model = dict(
@@ -21,6 +20,7 @@ model = dict(
                            std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
     sr_neck=dict(type='InterpolateSR', scale=1),
     backbone=backbone,
+    backbone_size_divisor=32,
     head=dict(type='HeatmapHead', in_channels=32, out_channels=17, deconv_out_channels=None,
               loss=dict(type='KeypointMSELoss', use_target_weight=True)),
     test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))

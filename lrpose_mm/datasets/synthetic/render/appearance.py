@@ -1,5 +1,5 @@
-"""How a person looks, independent of pose: skin, hair, clothes and the
-left/right cues, and the materials that colour a body part.
+"""How a person looks, independent of pose: skin, hair, clothes (the same on
+the left and the right side), and the materials that colour a body part.
 
 A material is a function ``fn(t, u, w, v) -> (N, 3)`` BGR colours at the
 selected pixels of a part: ``t`` 0..1 along the part, ``u``/``w`` along/across
@@ -27,7 +27,7 @@ class Fabric:
     color2: Color
     pattern: str = 'solid'
     period: float = 0.04
-    stripe: Optional[Color] = None   # longitudinal stripe (right-side cue)
+    stripe: Optional[Color] = None   # longitudinal stripe on both sleeves / legs
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Appearance:
     sleeve_end: float          # 0..2: 1 = end of upper arm, 2 = wrist
     leg_end: float             # 0..2: 1 = knee, 2 = ankle
     top_len: float             # where the top ends on the torso (0..1)
-    shoe: Color                # right shoe
-    marker: Color              # left glove and left shoe
+    shoe: Color                # both shoes
+    marker: Color              # both gloves
     eye: Color = (30, 25, 25)
     lip: Color = (70, 70, 150)
     light: float = 0.0         # light direction across limbs (-1..1)
@@ -54,7 +54,7 @@ SKIN_TONES = np.array([(200, 215, 245), (165, 190, 230), (125, 160, 210),
                        (95, 130, 180), (65, 95, 145), (45, 65, 105)], np.float32)
 _HAIR = np.array([(25, 25, 30), (30, 45, 70), (40, 70, 115), (110, 170, 215),
                   (150, 150, 155), (40, 75, 165), (20, 20, 20)], np.float32)
-#: saturated left-side marker colours (BGR), far from skin tones
+#: saturated glove colours (BGR), far from skin tones
 MARKERS = ((40, 40, 225), (50, 200, 50), (230, 100, 30), (40, 225, 240),
            (210, 60, 210), (225, 215, 40))
 
@@ -86,7 +86,7 @@ def _sample_fabric(rng: np.random.Generator, stripe: bool = True) -> Fabric:
 
 
 def sample_appearance(rng: np.random.Generator) -> Appearance:
-    """Random skin/hair/clothes; the left/right cues are always present."""
+    """Random skin/hair/clothes, the same on the left and the right side."""
     i = rng.uniform(0, len(SKIN_TONES) - 1)
     lo = int(i)
     skin = SKIN_TONES[lo] * (1 - (i - lo)) + \

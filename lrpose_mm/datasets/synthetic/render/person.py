@@ -9,10 +9,13 @@ z-buffer (:mod:`.raster`), so a limb behind the torso is hidden where it
 should be and the self-occlusion test of a keypoint is simply "is the
 surface drawn at its pixel much nearer than the joint?".
 
-Left and right are told apart in the pixels: the person's *left* hand wears
-a glove and the left shoe has the same saturated ``marker`` colour, the
-*right* sleeve and trouser leg carry a long contrasting stripe, and the face
-(:mod:`.face`) shows which way the head faces.
+Left and right look alike, as on real people: both hands wear gloves of the
+saturated ``marker`` colour, both shoes match, and both sleeves and trouser
+legs carry the same long contrasting stripe. Which side is which follows from
+the body's orientation and the face (:mod:`.face`: eyes, nose, mouth, ears,
+hair at the back), never from a one-sided mark. (A one-sided mark cannot
+survive MMPose's flip augmentation, which mirrors the pixels and swaps the
+labels, and it made one side of every val person easier to see than the other.)
 """
 from dataclasses import dataclass
 from typing import Optional, Tuple
@@ -186,17 +189,16 @@ def _draw_torso(layer: Layer, fig: _Figure) -> np.ndarray:
 
 
 def _draw_legs(layer: Layer, fig: _Figure, Lb: np.ndarray) -> None:
-    """Thighs and shins (trousers to ``leg_end``), feet pointing forward."""
+    """Thighs and shins (trousers to ``leg_end``, striped), feet pointing forward."""
     b, app, s, P3, C3 = fig.body, fig.app, fig.s, fig.P3, fig.C3
     light, skin = app.light, app.skin
     for side, S in ((1, 'l'), (-1, 'r')):
         hi, ki, ai = (11, 13, 15) if side == 1 else (12, 14, 16)
-        right = side == -1
         limb(layer, P3[hi], P3[ki], b.thigh_r[0] * s, b.thigh_r[1] * s,
-             garment_material(0, 1, app.leg_end, app.bottom, skin, right),
+             garment_material(0, 1, app.leg_end, app.bottom, skin, True),
              PART_IDS[f'{S}_thigh'], light, s)
         limb(layer, P3[ki], P3[ai], b.shin_r[0] * s, b.shin_r[1] * s,
-             garment_material(1, 2, app.leg_end, app.bottom, skin, right),
+             garment_material(1, 2, app.leg_end, app.bottom, skin, True),
              PART_IDS[f'{S}_shin'], light, s)
         # foot: forward (from the hips' left-right axis), perpendicular to shin
         shin = _unit(C3[ai] - C3[ki])
@@ -205,28 +207,27 @@ def _draw_legs(layer: Layer, fig: _Figure, Lb: np.ndarray) -> None:
         toe_c = C3[ai] + (fwd * b.foot_len * 0.8 + shin * b.ankle_height * 0.7) * s
         heel_c = C3[ai] + (shin * b.ankle_height * 0.6 - fwd * b.foot_len * 0.15) * s
         toe, heel = toe_c * [1, -1, 1], heel_c * [1, -1, 1]
-        limb(layer, heel, toe, b.foot_r * s * 1.1, b.foot_r * s, solid_material(
-            app.marker if side == 1 else app.shoe), PART_IDS[f'{S}_foot'], light, s)
+        limb(layer, heel, toe, b.foot_r * s * 1.1, b.foot_r * s, solid_material(app.shoe),
+             PART_IDS[f'{S}_foot'], light, s)
 
 
 def _draw_arms(layer: Layer, fig: _Figure) -> None:
-    """Upper arms and forearms (sleeves to ``sleeve_end``), hands (left gloved)."""
+    """Upper arms and forearms (sleeves to ``sleeve_end``, striped), gloved hands."""
     b, app, s, P3, C3 = fig.body, fig.app, fig.s, fig.P3, fig.C3
     light, skin = app.light, app.skin
     for side, S in ((1, 'l'), (-1, 'r')):
         si, ei, wi = (5, 7, 9) if side == 1 else (6, 8, 10)
-        right = side == -1
         limb(layer, P3[si], P3[ei], b.upper_arm_r[0] * s, b.upper_arm_r[1] * s,
-             garment_material(0, 1, app.sleeve_end, app.top, skin, right),
+             garment_material(0, 1, app.sleeve_end, app.top, skin, True),
              PART_IDS[f'{S}_upper_arm'], light, s)
         limb(layer, P3[ei], P3[wi], b.forearm_r[0] * s, b.forearm_r[1] * s,
-             garment_material(1, 2, app.sleeve_end, app.top, skin, right),
+             garment_material(1, 2, app.sleeve_end, app.top, skin, True),
              PART_IDS[f'{S}_forearm'], light, s)
         fa = C3[wi] - C3[ei]
         tip = (C3[wi] + fa * (b.hand_len / b.forearm)) * [1, -1, 1]
         limb(layer, P3[wi], tip, b.hand_r * s * 0.9, b.hand_r * s * 1.05,
-             solid_material(app.marker if side == 1 else skin), PART_IDS[f'{S}_hand'],
-             light, s, capB=b.hand_r * s * 1.3)
+             solid_material(app.marker), PART_IDS[f'{S}_hand'], light, s,
+             capB=b.hand_r * s * 1.3)
 
 
 def _draw_head_parts(layer: Layer, fig: _Figure) -> None:

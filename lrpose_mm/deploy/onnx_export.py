@@ -1,0 +1,102 @@
+"""Export the SR + pose network to ONNX (tensor mode) and check it against PyTorch."""
+import os
+import warnings
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..models.utils import SR_PATHS
+
+
+class TensorModeNetwork(nn.Module):
+    """One path of an ``SRTopdownPoseEstimator`` as a plain tensor -> tensor module.
+
+    'sr': LR crops -> SR neck -> pose network -> head outputs; 'direct': crops at
+    the pose input size -> pose network -> head outputs. Inputs are normalised
+    like the data preprocessor's output (the preprocessing stays outside).
+    """
+
+    def __init__(self, model: nn.Module, path: str = 'sr') -> None:
+        super().__init__()
+        if path not in SR_PATHS:
+            raise ValueError(f'path must be one of {SR_PATHS}, got {path!r}')
+        if not hasattr(model, 'forward_network'):
+            raise TypeError(f'{type(model).__name__} is not an SRTopdownPoseEstimator')
+        self.model = model
+        self.path = path
+
+    def forward(self, x: torch.Tensor):
+        return self.model.forward_network(x, self.path)
+
+
+def network_input_size(model: nn.Module, path: str = 'sr') -> Tuple[int, int]:
+    """(w, h) of the tensor one path takes: the codec input size, / scale for 'sr'."""
+    size = getattr(getattr(model.head, 'decoder', None), 'input_size', None)
+    if size is None:
+        raise ValueError('the model has no head.decoder.input_size: cannot derive the input size')
+    s = model.sr_scale if path == 'sr' else 1
+    return int(size[0]) // s, int(size[1]) // s
+
+
+def export_onnx(model: nn.Module, out_file: str, path: str = 'sr', opset: int = 17,
+                dynamic_batch: bool = True) -> Dict[str, object]:
+    """Export one path of the model to ``out_file`` (torch.onnx, TorchScript exporter).
+
+    The TorchScript exporter (``dynamo=False``) is used because the
+    torch.export-based one needs ``onnxscript``, which this stack does not install.
+
+    Input ``input`` (N, 3, h, w) float32, normalised; outputs ``heatmaps``
+    (heatmap heads) or ``simcc_x``/``simcc_y`` (SimCC heads). The batch axis
+    is dynamic unless ``dynamic_batch=False``. Returns a dict with the file,
+    input size and output names.
+    """
+    net = TensorModeNetwork(model, path).eval()
+    w, h = network_input_size(model, path)
+    dummy = torch.zeros(1, 3, h, w, device=next(model.parameters(), torch.zeros(1)).device)
+    with torch.no_grad():
+        outs = net(dummy)
+    n_out = len(outs) if isinstance(outs, (tuple, list)) else 1
+    names = ['heatmaps'] if n_out == 1 else (['simcc_x', 'simcc_y'] if n_out == 2
+                                              else [f'output{i}' for i in range(n_out)])
+    axes = {n: {0: 'batch'} for n in ['input'] + names} if dynamic_batch else None
+    os.makedirs(os.path.dirname(os.path.abspath(out_file)), exist_ok=True)
+    tmp = out_file + '.tmp'
+    with warnings.catch_warnings():
+        # the crop sizes are traced as constants on purpose: the spatial size is fixed per path
+        warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
+        warnings.filterwarnings('ignore', message='.*legacy TorchScript-based ONNX export')
+        torch.onnx.export(net, (dummy, ), tmp, input_names=['input'], output_names=names,
+                          dynamic_axes=axes, opset_version=opset, dynamo=False)
+    os.replace(tmp, out_file)
+    return dict(file=out_file, path=path, input_size=(w, h), outputs=names)
+
+
+def onnx_parity(model: nn.Module, onnx_file: str, path: str = 'sr',
+                inputs: Optional[torch.Tensor] = None, batch_size: int = 4,
+                seed: int = 0) -> Dict[str, float]:
+    """Max / mean abs difference between PyTorch and onnxruntime head outputs.
+
+    ``inputs`` default: ``batch_size`` random normalised crops of the path's size.
+    """
+    from .ort_backend import OnnxRuntimeNetwork
+    if inputs is None:
+        w, h = network_input_size(model, path)
+        g = torch.Generator().manual_seed(seed)
+        inputs = torch.randn(batch_size, 3, h, w, generator=g)
+    with torch.no_grad():
+        ref = TensorModeNetwork(model, path).eval()(inputs)
+    got = OnnxRuntimeNetwork({path: onnx_file})(inputs, path)
+    ref = ref if isinstance(ref, (tuple, list)) else (ref, )
+    got = got if isinstance(got, (tuple, list)) else (got, )
+    diffs = [np.abs(r.cpu().numpy() - g.cpu().numpy()) for r, g in zip(ref, got)]
+    return dict(max_abs_diff=float(max(d.max() for d in diffs)),
+                mean_abs_diff=float(np.mean([d.mean() for d in diffs])),
+                max_abs_ref=float(max(np.abs(r.cpu().numpy()).max() for r in ref)))
+
+
+def export_paths(model: nn.Module, out_prefix: str, paths: Sequence[str] = ('sr', 'direct'),
+                 opset: int = 17) -> Dict[str, str]:
+    """Export several paths as ``<out_prefix>_<path>.onnx``; returns {path: file}."""
+    return {p: export_onnx(model, f'{out_prefix}_{p}.onnx', p, opset)['file'] for p in paths}

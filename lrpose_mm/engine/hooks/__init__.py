@@ -1,0 +1,5 @@
+"""mmengine hooks of lrpose_mm (registered in MMPose's HOOKS registry)."""
+from .checkpoint_fit_hook import CheckpointFitHook
+from .finite_loss_hook import FiniteLossHook
+
+__all__ = ['CheckpointFitHook', 'FiniteLossHook']

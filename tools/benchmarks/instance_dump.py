@@ -1,0 +1,53 @@
+"""A metric that keeps every val person's prediction, for intervals and picture grids.
+
+MMPose's ``PCKAccuracy`` and ``CocoMetric`` give one number for the whole val set; the
+bootstrap needs the per-person ingredients of those numbers. This metric records, in the
+same test run, exactly what ``PCKAccuracy`` reads (predicted and GT keypoints, the
+labelled mask, the GT box) plus the image id, and writes them to an ``.npz`` (no pickle).
+"""
+import os
+from typing import Dict, Optional, Sequence
+
+import numpy as np
+from mmengine.evaluator import BaseMetric
+from mmpose.registry import METRICS
+
+
+@METRICS.register_module()
+class KeypointInstanceDump(BaseMetric):
+    """Writes ``out_file`` (.npz): pred (N,K,2), gt (N,K,2), mask (N,K), bbox (N,4 xyxy),
+    img_id (N,), pred_scores (N,K). Returns no metric of its own."""
+
+    default_prefix = 'dump'
+
+    def __init__(self, out_file: str, collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.out_file = out_file
+
+    def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        for ds in data_samples:
+            gt = ds['gt_instances']
+            mask = np.asarray(gt['keypoints_visible'])
+            if mask.ndim == 3:
+                mask = mask[..., 0]
+            self.results.append(dict(
+                pred=np.asarray(ds['pred_instances']['keypoints'], np.float32)[0],
+                pred_scores=np.asarray(ds['pred_instances']['keypoint_scores'], np.float32)[0],
+                gt=np.asarray(gt['keypoints'], np.float32)[0],
+                mask=mask.reshape(-1).astype(bool),
+                bbox=np.asarray(gt['bboxes'], np.float32)[0],
+                img_id=int(ds['img_id'])))
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        arrays = {k: np.stack([r[k] for r in results]) for k in results[0]}
+        tmp = self.out_file + '.tmp.npz'
+        np.savez(tmp, **arrays)
+        os.replace(tmp, self.out_file)
+        return {}
+
+
+def load_instances(path: str) -> Dict[str, np.ndarray]:
+    """Read a dump written by :class:`KeypointInstanceDump` (never unpickles)."""
+    with np.load(path, allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}

@@ -1,0 +1,366 @@
+"""Skeletons on an image, a video or a folder of frames, with the resolution-adaptive SR model.
+
+    python tools/demo/pose_demo.py CONFIG CHECKPOINT INPUT --out-dir OUT
+        [--tracks TRACKS.json | --det-config DET.py --det-checkpoint DET.pth]  # else full frame
+        [--size-threshold PX | --always-sr] [--show-sr]
+        [--backend onnxruntime --onnx-prefix work_dirs/onnx/pdsr]
+
+Like MMPose's ``demo/topdown_demo_with_mmdet.py``: person boxes come from a track
+file (``lrpose_mm.tracks.v1``), an MMDetection detector (config + local checkpoint)
+or the full frame; each person goes through the SR path (small) or the direct path
+(large), see ``AdaptiveTopdownAffine``; MMPose's ``PoseLocalVisualizer`` draws the
+skeletons. Writes ``OUT/<name>.jpg`` (image) or ``OUT/<name>.mp4`` (video, frame
+folder) and ``OUT/results_<name>.json`` (MMPose's prediction format, plus each
+person's ``sr_path`` and ``track_id``). ``--show-sr`` adds a panel with the LR crop
+and its super-resolved crop for the first SR-path people of each frame.
+"""
+import argparse
+import json
+import os
+import sys
+from typing import Dict, List, Optional
+
+import cv2
+import numpy as np
+
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
+VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')
+
+
+class DemoError(Exception):
+    """Bad input: the message names the file or option and the problem."""
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('config', help='pose config (an SRTopdownPoseEstimator)')
+    p.add_argument('checkpoint', help='checkpoint of that config')
+    p.add_argument('input', help='image file, video file or folder of frames')
+    p.add_argument('--out-dir', required=True, help='folder for the picture/video and the JSON')
+    src = p.add_mutually_exclusive_group()
+    src.add_argument('--tracks', help='track file (lrpose_mm.tracks.v1); frame 0 for an image')
+    src.add_argument('--det-config', help='MMDetection config for person boxes')
+    p.add_argument('--det-checkpoint', help='local MMDetection checkpoint (with --det-config)')
+    p.add_argument('--det-score-thr', type=float, default=0.5)
+    p.add_argument('--max-persons', type=int, default=10, help='detector boxes kept per frame')
+    route = p.add_mutually_exclusive_group()
+    route.add_argument('--size-threshold', type=float,
+                       help='person region height (px) from which no SR is used '
+                            '(default: the pose input height)')
+    route.add_argument('--always-sr', action='store_true', help='use the SR path for everyone')
+    p.add_argument('--show-sr', action='store_true', help='draw LR and SR crops beside the frame')
+    p.add_argument('--sr-slots', type=int, default=3, help='people shown by --show-sr')
+    p.add_argument('--backend', choices=['pytorch', 'onnxruntime'], default='pytorch')
+    p.add_argument('--onnx-prefix', help='<prefix>_sr.onnx / <prefix>_direct.onnx '
+                                         '(tools/deploy/export_onnx.py) for --backend onnxruntime')
+    p.add_argument('--batch-size', type=int, default=32, help='crops per forward pass')
+    p.add_argument('--kpt-thr', type=float, default=0.3, help='keypoint score to draw')
+    p.add_argument('--radius', type=int, default=3)
+    p.add_argument('--thickness', type=int, default=1)
+    p.add_argument('--fps', type=float, default=25.0, help='output fps for a frame folder')
+    p.add_argument('--max-frames', type=int, help='stop after this many frames')
+    p.add_argument('--device', default='cpu')
+    p.add_argument('--allow-partial-checkpoint', action='store_true')
+    args = p.parse_args(argv)
+    for name in ('config', 'checkpoint'):
+        if not os.path.isfile(getattr(args, name)):
+            p.error(f'{name} {getattr(args, name)!r} is not a file')
+    if not os.path.exists(args.input):
+        p.error(f'input {args.input!r} does not exist')
+    if args.tracks is not None and not os.path.isfile(args.tracks):
+        p.error(f'--tracks {args.tracks!r} is not a file')
+    if args.det_config is not None:
+        if not os.path.isfile(args.det_config):
+            p.error(f'--det-config {args.det_config!r} is not a file')
+        if not args.det_checkpoint or not os.path.isfile(args.det_checkpoint):
+            p.error('--det-config needs --det-checkpoint with a local checkpoint file '
+                    f'(got {args.det_checkpoint!r}; nothing is downloaded)')
+    if args.backend == 'onnxruntime' and not args.onnx_prefix:
+        p.error('--backend onnxruntime needs --onnx-prefix')
+    for name in ('batch_size', 'sr_slots', 'max_persons', 'radius', 'thickness'):
+        if getattr(args, name) < 1:
+            p.error(f'--{name.replace("_", "-")} must be >= 1')
+    if args.max_frames is not None and args.max_frames < 1:
+        p.error('--max-frames must be >= 1')
+    if args.size_threshold is not None and not args.size_threshold > 0:
+        p.error('--size-threshold must be > 0')
+    if not args.fps > 0:
+        p.error('--fps must be > 0')
+    return args
+
+
+# ----------------------------------------------------------------------------- inputs
+def input_kind(path: str) -> str:
+    if os.path.isdir(path):
+        return 'frames'
+    ext = os.path.splitext(path)[1].lower()
+    if ext in IMAGE_EXTS:
+        return 'image'
+    if ext in VIDEO_EXTS:
+        return 'video'
+    raise DemoError(f'input {path!r}: unknown file type {ext!r} (images: {IMAGE_EXTS}, '
+                    f'videos: {VIDEO_EXTS}, or a folder of frames)')
+
+
+def read_image(path: str) -> np.ndarray:
+    img = cv2.imread(path, cv2.IMREAD_COLOR)
+    if img is None or not img.size:
+        raise DemoError(f'input {path!r}: not a readable image (corrupt or truncated)')
+    return img
+
+
+def box_source(args):
+    """callable(frame_idx, frame) -> (N, 5) [x1, y1, x2, y2, track_id]."""
+    from lrpose_mm.action.boxes import DetectorBoxes, FullFrameBoxes, TrackBoxes
+    if args.tracks:
+        src = TrackBoxes(args.tracks)
+    elif args.det_config:
+        src = DetectorBoxes(args.det_config, args.det_checkpoint, device=args.device,
+                            score_thr=args.det_score_thr, max_persons=args.max_persons)
+    else:
+        src = FullFrameBoxes()
+    return lambda idx, frame: src(idx, frame, 1.0, 1.0)
+
+
+def clean_boxes(boxes: np.ndarray, frame: np.ndarray) -> np.ndarray:
+    """Clip to the frame; drop empty/degenerate boxes (counted by the caller)."""
+    from lrpose_mm.action.boxes import sanitize_box
+    h, w = frame.shape[:2]
+    keep = []
+    for b in boxes:
+        box, _ = sanitize_box(b, w, h)
+        if box is not None:
+            keep.append([*box, b[4]])
+    return np.array(keep, np.float32).reshape(-1, 5)
+
+
+# ----------------------------------------------------------------------------- model
+def build_model(args):
+    import lrpose_mm  # noqa: F401
+    from lrpose_mm.action.extract import real_lr_pipeline
+    from lrpose_mm.apis import adaptive_pipeline, init_pose_model
+    model = init_pose_model(args.config, args.checkpoint, device=args.device,
+                            allow_partial=args.allow_partial_checkpoint)
+    if getattr(model, 'sr_scale', 1) > 1:
+        thr = 1e12 if args.always_sr else args.size_threshold
+        pipeline = adaptive_pipeline(model, size_threshold=thr)
+    else:  # LR-direct / HR oracle: crop straight to the model's input size
+        pipeline = real_lr_pipeline(model.cfg)
+    model.cfg.test_dataloader.dataset.pipeline = pipeline
+    return model, pipeline
+
+
+def onnx_files(args, pipeline) -> Dict[str, str]:
+    files = {p: f'{args.onnx_prefix}_{p}.onnx' for p in ('sr', 'direct')}
+    adaptive = any(t.get('type') == 'AdaptiveTopdownAffine' for t in pipeline)
+    need = ['sr', 'direct'] if adaptive and not args.always_sr else ['sr']
+    missing = [files[p] for p in need if not os.path.isfile(files[p])]
+    if missing:
+        raise DemoError(f'--onnx-prefix: {missing} not found (export with '
+                        f'tools/deploy/export_onnx.py --out-prefix {args.onnx_prefix})')
+    return {p: files[p] for p in need}
+
+
+# ----------------------------------------------------------------------------- drawing
+def sr_panel(frame: np.ndarray, samples: List, slots: int, denorm_hw) -> np.ndarray:
+    """LR crop (nearest-upsampled) beside its SR crop for the first SR-path people."""
+    from mmpose.structures.bbox import get_warp_matrix
+    fh = frame.shape[0]
+    hr_h, hr_w = denorm_hw
+    tile_h = max(8, fh // slots)
+    tile_w = max(4, int(round(tile_h * hr_w / hr_h)))
+    panel = np.full((fh, 2 * tile_w, 3), 32, np.uint8)
+    k = 0
+    for s in samples:
+        if k >= slots or 'pred_sr_img' not in s:
+            continue
+        m = s.metainfo
+        w, h = (int(v) for v in m['input_size'])
+        warp = get_warp_matrix(np.asarray(m['input_center'], np.float32),
+                               np.asarray(m['input_scale'], np.float32), 0, output_size=(w, h))
+        lr = cv2.warpAffine(frame, warp, (w, h), flags=cv2.INTER_LINEAR)
+        sr = s.pred_sr_img.permute(1, 2, 0).cpu().numpy().round().astype(np.uint8)
+        for j, (img, label) in enumerate(((lr, 'LR'), (sr, 'SR'))):
+            tile = cv2.resize(img, (tile_w, tile_h), interpolation=cv2.INTER_NEAREST)
+            cv2.putText(tile, label, (2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1)
+            panel[k * tile_h:(k + 1) * tile_h, j * tile_w:(j + 1) * tile_w] = tile
+        k += 1
+    return panel
+
+
+class Drawer:
+    def __init__(self, model, args) -> None:
+        from mmpose.visualization import PoseLocalVisualizer
+        self.vis = PoseLocalVisualizer(radius=args.radius, line_width=args.thickness)
+        self.vis.set_dataset_meta(model.dataset_meta, skeleton_style='mmpose')
+        self.args = args
+        size = model.head.decoder.input_size
+        self.hr_hw = (int(size[1]), int(size[0]))
+
+    def __call__(self, frame: np.ndarray, samples: List) -> np.ndarray:
+        from mmpose.structures import merge_data_samples
+        if samples:
+            self.vis.add_datasample('result', cv2.cvtColor(frame, cv2.COLOR_BGR2RGB),
+                                    data_sample=merge_data_samples(samples), draw_gt=False,
+                                    draw_heatmap=False, draw_bbox=True, show=False,
+                                    kpt_thr=self.args.kpt_thr)
+            out = cv2.cvtColor(self.vis.get_image(), cv2.COLOR_RGB2BGR)
+        else:
+            out = frame.copy()
+        if self.args.show_sr:
+            out = np.concatenate([out, sr_panel(frame, samples, self.args.sr_slots,
+                                                self.hr_hw)], axis=1)
+        return out
+
+
+# ----------------------------------------------------------------------------- results
+def instances(samples: List, track_ids: np.ndarray) -> List[dict]:
+    """MMPose's ``split_instances`` records, plus ``sr_path`` and ``track_id``."""
+    from mmpose.structures import merge_data_samples, split_instances
+    if not samples:
+        return []
+    merged = merge_data_samples(samples).pred_instances
+    records = split_instances(merged)
+    paths = merged.sr_path if 'sr_path' in merged else ['sr'] * len(records)
+    for r, p, t in zip(records, paths, track_ids):
+        r['sr_path'] = str(p)
+        r['track_id'] = int(t)
+    return records
+
+
+def _json_default(o):
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, np.generic):
+        return o.item()
+    raise TypeError(f'{type(o).__name__} is not JSON serialisable')
+
+
+def write_json(path: str, meta: dict, info) -> None:
+    tmp = path + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(dict(meta_info=meta, instance_info=info), f, indent='\t', default=_json_default)
+    os.replace(tmp, path)
+
+
+def predict(model, frames: List[np.ndarray], boxes: List[np.ndarray], batch_size: int):
+    from lrpose_mm.apis import inference_topdown_batched
+    return inference_topdown_batched(model, frames, [b[:, :4] for b in boxes],
+                                     batch_size=batch_size,
+                                     pipeline=model.cfg.test_dataloader.dataset.pipeline)
+
+
+# ----------------------------------------------------------------------------- runs
+def run_image(model, args, boxes_of, draw, stem: str) -> Dict:
+    frame = read_image(args.input)
+    boxes = clean_boxes(boxes_of(0, frame), frame)
+    samples = predict(model, [frame], [boxes], args.batch_size)[0]
+    out_img = os.path.join(args.out_dir, stem + '.jpg')
+    if not cv2.imwrite(out_img, draw(frame, samples)):
+        raise DemoError(f'cannot write {out_img!r}')
+    write_json(os.path.join(args.out_dir, f'results_{stem}.json'), model.dataset_meta,
+               instances(samples, boxes[:, 4]))
+    return dict(output=out_img, frames=1, people=len(samples), paths=_paths(samples))
+
+
+def _paths(samples) -> Dict[str, int]:
+    out: Dict[str, int] = {}
+    for s in samples:
+        p = str(s.pred_instances.sr_path[0]) if 'sr_path' in s.pred_instances else 'sr'
+        out[p] = out.get(p, 0) + 1
+    return out
+
+
+def run_video(model, args, boxes_of, draw, stem: str, kind: str) -> Dict:
+    from tqdm import tqdm
+
+    from lrpose_mm.action.video import FrameReader
+    reader = FrameReader(args.input, backend='frames' if kind == 'frames' else 'cv2')
+    out_video = os.path.join(args.out_dir, stem + '.mp4')
+    tmp_video = os.path.join(args.out_dir, f'.{stem}.tmp.mp4')
+    writer, records, people, bad, paths = None, [], 0, 0, {}
+    chunk: List = []
+    bar = tqdm(desc=f'pose {os.path.basename(args.input)}', unit='frame', dynamic_ncols=True)
+
+    def flush() -> None:
+        nonlocal writer, people
+        frames = [f for _, f, _ in chunk]
+        boxes = [b for _, _, b in chunk]
+        for (idx, frame, b), samples in zip(chunk, predict(model, frames, boxes,
+                                                           args.batch_size)):
+            vis = draw(frame, samples)
+            if writer is None:
+                fps = reader.fps if kind == 'video' and reader.fps > 0 else args.fps
+                writer = cv2.VideoWriter(tmp_video, cv2.VideoWriter_fourcc(*'mp4v'), fps,
+                                         (vis.shape[1], vis.shape[0]))
+                if not writer.isOpened():
+                    raise DemoError(f'cannot open a video writer for {out_video!r}')
+            writer.write(vis)
+            records.append(dict(frame_id=idx, instances=instances(samples, b[:, 4])))
+            people += len(samples)
+            for k, v in _paths(samples).items():
+                paths[k] = paths.get(k, 0) + v
+        bar.update(len(chunk))
+        chunk.clear()
+
+    try:
+        for idx, frame in reader:
+            if bar.total is None and reader.num_frames_hint:
+                bar.total = min(reader.num_frames_hint, args.max_frames or 1 << 30)
+            if args.max_frames is not None and idx >= args.max_frames:
+                break
+            if frame is None:  # undecodable frame: counted, kept out of the video
+                bad += 1
+                continue
+            chunk.append((idx, frame, clean_boxes(boxes_of(idx, frame), frame)))
+            if len(chunk) >= 16:
+                flush()
+        if chunk:
+            flush()
+    except Exception:
+        if os.path.exists(tmp_video):
+            os.remove(tmp_video)
+        raise
+    finally:
+        bar.close()
+        if writer is not None:
+            writer.release()
+    if not records:
+        raise DemoError(f'input {args.input!r}: no frame could be decoded')
+    os.replace(tmp_video, out_video)
+    write_json(os.path.join(args.out_dir, f'results_{stem}.json'), model.dataset_meta, records)
+    return dict(output=out_video, frames=len(records), people=people, paths=paths,
+                undecodable_frames=bad)
+
+
+def main(argv=None) -> Optional[Dict]:
+    args = parse_args(argv)
+    from lrpose_mm.action.boxes import BoxFileError
+    from lrpose_mm.action.video import VideoReadError
+    from lrpose_mm.models.checkpoint_fit import CheckpointMismatchError
+    try:
+        kind = input_kind(args.input)
+        model, pipeline = build_model(args)
+        boxes_of = box_source(args)
+        draw = Drawer(model, args)
+        if args.show_sr:
+            model.test_cfg['output_sr'] = True
+        os.makedirs(args.out_dir, exist_ok=True)
+        stem = os.path.splitext(os.path.basename(os.path.normpath(args.input)))[0]
+        run = (lambda: run_image(model, args, boxes_of, draw, stem)) if kind == 'image' else \
+            (lambda: run_video(model, args, boxes_of, draw, stem, kind))
+        if args.backend == 'onnxruntime':
+            from lrpose_mm.deploy import use_onnxruntime
+            with use_onnxruntime(model, onnx_files(args, pipeline)):
+                summary = run()
+        else:
+            summary = run()
+    except (DemoError, BoxFileError, VideoReadError, CheckpointMismatchError) as e:
+        sys.exit(f'error: {e}')
+    print(json.dumps(summary))
+    return summary
+
+
+if __name__ == '__main__':
+    main()
