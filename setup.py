@@ -87,7 +87,7 @@ if __name__ == '__main__':
             'modelindex',
         ],
         extras_require={
-            # ONNX export and the onnxruntime CPU backend (lrpose_mm.deploy); tests exercise them too
+            # ONNX export and the onnxruntime CPU backend (lrpose_mm.deploy); tests use them too
             'deploy': ['onnx>=1.14', 'onnxruntime>=1.16'],
             'tests': ['pytest>=7', 'pytest-timeout', 'onnx>=1.14', 'onnxruntime>=1.16',
                       'scikit-image', 'ruff'],

@@ -3,7 +3,8 @@
 ``test_pixels_unchanged`` is a refactoring guard: the hashes were recorded with
 the single-file renderer before the split (numpy 1.26.4, OpenCV 4.11, x86-64; the
 same with numpy's AVX-512 kernels on and off), then again with the single-file
-renderer of main at 9be4999 (left and right alike), which the split reproduces. A deliberate change of the generated pixels must bump
+renderer of main at 9be4999 (left and right alike), which the split reproduces.
+A deliberate change of the generated pixels must bump
 ``GENERATOR_VERSION`` and re-record them with ``python tests/test_synthetic_render.py``.
 """
 import hashlib
