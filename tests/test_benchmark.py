@@ -33,6 +33,7 @@ def quick_job(tmp_path_factory):
     return root, args, proc
 
 
+@pytest.mark.slow
 def test_quick_main_job_writes_the_report(quick_job):
     root, _, proc = quick_job
     report = json.loads((root / 'report' / 'report.json').read_text())
@@ -52,12 +53,14 @@ def test_quick_main_job_writes_the_report(quick_job):
     assert 'LR-direct' in proc.stdout
 
 
+@pytest.mark.slow
 def test_quick_main_job_rerun_skips_finished_stages(quick_job):
     _, args, _ = quick_job
     proc = run_tool(*args, timeout=600)
     assert proc.stdout.count('[skip]') == 6  # HR oracle + 5 variants reused, nothing retrained
 
 
+@pytest.mark.slow
 def test_pdsr_config_trains_and_resumes_through_tools(quick_job, tmp_path):
     root, _, _ = quick_job
     data = root / 'data'

@@ -168,6 +168,7 @@ def test_annotation_file_loads_in_posedataset(extracted):
     assert tuple(item['inputs'].shape) == (1, 2, 8, 17, 3)
 
 
+@pytest.mark.slow
 def test_train_stgcn_on_extracted_skeletons(extracted, tmp_path):
     """Our file trains MMAction2's ST-GCN through tools/train.py."""
     ann = str(extracted['out'])
@@ -236,6 +237,7 @@ def test_changed_settings_are_refused(pose_model, extracted):
 # ----------------------------------------------------------------------------
 # bad input
 # ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_corrupt_video_is_listed_not_annotated(clips, tmp_path):
     """CLI: a garbage .mp4 is failed and listed; the rest is extracted."""
     bad = tmp_path / 'garbage.mp4'

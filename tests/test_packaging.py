@@ -55,6 +55,7 @@ def test_wheel_carries_every_config(wheel):
     assert 'lrpose_mm/apis/tiny.py' not in names   # test fixtures stay in tests/
 
 
+@pytest.mark.slow
 def test_installed_copy_loads_configs_from_another_folder(wheel, tmp_path):
     target = tmp_path / 'site'
     proc = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
