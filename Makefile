@@ -1,6 +1,6 @@
 # lrpose_mm entry points. Each target installs what it needs first (idempotent, fast when done).
 PY := .venv/bin/python
-.PHONY: install benchmark quick action test clean
+.PHONY: install benchmark quick action test test-fast lint clean
 
 install:
 	bash tools/install.sh
@@ -21,6 +21,14 @@ action: install
 # The test suite (what CI runs).
 test: install
 	$(PY) -m pytest tests -q -ra --durations=15
+
+# The fast tests only (no end-to-end trainings): under a minute.
+test-fast: install
+	$(PY) -m pytest tests -q -ra -m "not slow"
+
+# Lint (ruff: pycodestyle, pyflakes, isort; configuration in ruff.toml).
+lint: install
+	$(PY) -m ruff check lrpose_mm tools tests setup.py
 
 clean:
 	rm -rf work_dirs reports .pytest_cache

@@ -39,6 +39,7 @@ def quick_run(tmp_path_factory):
     return tmp, first
 
 
+@pytest.mark.slow
 def test_quick_report_has_all_sources(quick_run):
     tmp, out = quick_run
     rep = json.loads((tmp / 'report' / 'report.json').read_text())
@@ -70,6 +71,7 @@ def test_quick_report_has_all_sources(quick_run):
         assert tuple(a['img_shape']) == tuple(gt['annotations'][0]['img_shape'])
 
 
+@pytest.mark.slow
 def test_rerun_skips_finished_stages(quick_run):
     tmp, _ = quick_run
     out = _run(tmp)

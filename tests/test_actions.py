@@ -114,8 +114,8 @@ def test_generation_is_deterministic_resumable_and_loads(tmp_path):
 
 def test_generation_refuses_other_settings(tmp_path):
     A.generate_action_dataset(str(tmp_path), clips_per_class=1, classes=[2],
-                              renderer='stick', **SMALL)
+                              **SMALL)
     with pytest.raises(RuntimeError, match='seed'):
         A.generate_action_dataset(str(tmp_path), clips_per_class=1,
-                                  classes=[2], seed=1, renderer='stick',
+                                  classes=[2], seed=1,
                                   **SMALL)

@@ -3,10 +3,12 @@ import numpy as np
 import pytest
 
 import lrpose_mm  # noqa: F401
+
 from conftest import COCO_MINI
 
 pytestmark = pytest.mark.skipif(not COCO_MINI.is_dir(),
-                                reason=f'{COCO_MINI} is absent (shared test data is not part of a clone)')
+                                reason=f'{COCO_MINI} is absent '
+                                '(shared test data is not part of a clone)')
 
 
 def test_coco_mini_topdown_pipeline():
@@ -19,7 +21,8 @@ def test_coco_mini_topdown_pipeline():
                      data_prefix=dict(img='train2017/'),
                      pipeline=[dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
                                dict(type='TopdownAffine', input_size=codec['input_size']),
-                               dict(type='GenerateTarget', encoder=codec), dict(type='PackPoseInputs')])
+                               dict(type='GenerateTarget', encoder=codec),
+                               dict(type='PackPoseInputs')])
     assert len(ds) == 86  # people with keypoints (MMPose drops the others in train mode)
     sample = ds[0]
     assert tuple(sample['inputs'].shape) == (3, 256, 192)

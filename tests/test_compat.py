@@ -112,6 +112,7 @@ def test_cpu_distributed_backend_switch():
         assert compat.cpu_model_wrapper_cfg() is None
 
 
+@pytest.mark.slow
 def test_slurm_launcher_initialises_on_cpu(tmp_path):
     """mmengine's slurm path also calls torch.cuda.set_device: check the fix covers it."""
     import subprocess

@@ -6,6 +6,7 @@ import torch
 from mmengine.config import Config
 
 import lrpose_mm  # noqa: F401
+
 from conftest import ROOT
 
 POSE_CFGS = sorted((ROOT / 'configs' / 'pose').glob('*.py'))
@@ -74,7 +75,8 @@ def test_paper_size_forward_shapes(cfg_path):
 
 
 def test_fair_baselines_share_everything_but_the_sr_part():
-    """Contract 3: the x4 HRNet-W32 SR variants differ only in sr_neck / sr_loss / pose_loss_to_sr."""
+    """Contract 3: the x4 HRNet-W32 SR variants differ only in sr_neck / sr_loss /
+    pose_loss_to_sr."""
     def strip(cfg):
         d = cfg.to_dict()
         m = d['model']
@@ -85,6 +87,6 @@ def test_fair_baselines_share_everything_but_the_sr_part():
     ref = strip(Config.fromfile(str(base / 'bicubic-x4_hrnet-w32_8xb64-210e_coco-lr64x48.py')))
     for v in ('two-stage-x4', 'pdsr-x4'):
         other = strip(Config.fromfile(str(base / f'{v}_hrnet-w32_8xb64-210e_coco-lr64x48.py')))
-        for key in ('model', 'train_dataloader', 'val_dataloader', 'optim_wrapper', 'param_scheduler',
-                    'train_cfg', 'val_evaluator'):
+        for key in ('model', 'train_dataloader', 'val_dataloader', 'optim_wrapper',
+                    'param_scheduler', 'train_cfg', 'val_evaluator'):
             assert other[key] == ref[key], (v, key)

@@ -21,7 +21,6 @@ import lrpose_mm.datasets  # noqa: F401
 import lrpose_mm.models  # noqa: F401
 from lrpose_mm.models.utils import input_to_image_coords, sr_to_input_coords
 
-
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 

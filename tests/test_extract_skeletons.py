@@ -1,5 +1,6 @@
 """Skeleton extraction: batched inference, PoseDataset output, resume,
 corrupt input handling, and the real low-resolution video (when present)."""
+import dataclasses
 import json
 import os
 import pickle
@@ -15,14 +16,37 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
 BASKETBALL = SHARED_DATA / 'videos' / 'basketball_426x240.mp4'
 
 import lrpose_mm  # noqa: E402,F401  (compat fixes before mmaction.models)
-from lrpose_mm.action import (FrameReader, SettingsMismatchError,  # noqa: E402
-                              VideoReadError, extract_dataset, load_tracks,
-                              parse_video_list, save_tracks)
+from lrpose_mm.action import (  # noqa: E402
+    DetectorSettings,
+    ExtractJob,
+    ExtractSettings,
+    FrameReader,
+    SettingsMismatchError,
+    VideoReadError,
+    extract_dataset,
+    load_tracks,
+    parse_video_list,
+    save_tracks,
+)
 from lrpose_mm.action import extract as extract_mod  # noqa: E402
-from lrpose_mm.apis import (compare_batched_vs_per_frame,  # noqa: E402
-                            inference_topdown_batched,
-                            inference_topdown_per_frame, samples_to_arrays,
-                            tiny_topdown_config)
+from lrpose_mm.apis import (  # noqa: E402
+    compare_batched_vs_per_frame,
+    inference_topdown_batched,
+    inference_topdown_per_frame,
+    samples_to_arrays,
+)
+
+from tiny_config import tiny_topdown_config  # noqa: E402
+
+SETTING_FIELDS = {f.name for f in dataclasses.fields(ExtractSettings)}
+
+
+def _run(model, videos, out, **kw):
+    """extract_dataset with keywords sorted into settings and job options."""
+    settings = ExtractSettings(**{k: v for k, v in kw.items() if k in SETTING_FIELDS})
+    job = ExtractJob(**dict(dict(progress=False),
+                            **{k: v for k, v in kw.items() if k not in SETTING_FIELDS}))
+    return extract_dataset(model, None, videos, str(out), settings, job)
 
 
 # ----------------------------------------------------------------------------
@@ -43,8 +67,7 @@ def clips(tmp_path_factory):
     from lrpose_mm.datasets.synthetic.actions import generate_action_dataset
     root = tmp_path_factory.mktemp('clips')
     generate_action_dataset(str(root), clips_per_class=1, classes=[0, 1, 2],
-                            num_frames=12, renderer='stick', save_hr=False,
-                            progress=False)
+                            num_frames=12, save_hr=False, progress=False)
     return root
 
 
@@ -110,8 +133,7 @@ def extracted(pose_model, clips, tmp_path_factory):
     tmp = tmp_path_factory.mktemp('extracted')
     vlist = _video_list(clips, tmp)
     out = tmp / 'skel.pkl'
-    summary = extract_dataset(pose_model, None, str(vlist), str(out),
-                              batch_size=16, progress=False)
+    summary = _run(pose_model, str(vlist), out, batch_size=16)
     return dict(out=out, summary=summary, vlist=vlist, tmp=tmp)
 
 
@@ -146,6 +168,7 @@ def test_annotation_file_loads_in_posedataset(extracted):
     assert tuple(item['inputs'].shape) == (1, 2, 8, 17, 3)
 
 
+@pytest.mark.slow
 def test_train_stgcn_on_extracted_skeletons(extracted, tmp_path):
     """Our file trains MMAction2's ST-GCN through tools/train.py."""
     ann = str(extracted['out'])
@@ -186,15 +209,13 @@ def test_interrupted_extraction_resumes_identically(pose_model, clips,
 
     monkeypatch.setattr(extract_mod, 'extract_video', flaky)
     with pytest.raises(KeyboardInterrupt):
-        extract_dataset(pose_model, None, str(vlist), str(out),
-                        batch_size=16, progress=False)
+        _run(pose_model, str(vlist), out, batch_size=16)
     assert not out.exists()  # the final file is only written at the end
     work = tmp_path / 'skel_work' / 'videos'
-    assert len(list(work.glob('*.pkl'))) == 1
+    assert len(list(work.glob('*.json'))) == len(list(work.glob('*.npz'))) == 1
     assert not list(work.glob('.*tmp'))  # no temp file left behind
     monkeypatch.setattr(extract_mod, 'extract_video', real)
-    s = extract_dataset(pose_model, None, str(vlist), str(out),
-                        batch_size=16, progress=False)
+    s = _run(pose_model, str(vlist), out, batch_size=16)
     assert (s['num_ok'], s['num_resumed'], s['num_failed']) == (3, 1, 0)
     resumed = _load(out)
     names = [a['frame_dir'] for a in resumed['annotations']]
@@ -203,21 +224,20 @@ def test_interrupted_extraction_resumes_identically(pose_model, clips,
     # deleting the final file and rerunning rebuilds it from the work dir
     # (the batch size is not part of the settings: finished videos are kept)
     out.unlink()
-    s = extract_dataset(pose_model, None, str(vlist), str(out), batch_size=5,
-                        progress=False)
+    s = _run(pose_model, str(vlist), str(out), batch_size=5)
     assert s['num_resumed'] == 3
     _same_annotations(_load(out), _load(extracted['out']))
 
 
 def test_changed_settings_are_refused(pose_model, extracted):
     with pytest.raises(SettingsMismatchError, match='lr_scale'):
-        extract_dataset(pose_model, None, str(extracted['vlist']),
-                        str(extracted['out']), lr_scale=2, progress=False)
+        _run(pose_model, str(extracted['vlist']), extracted['out'], lr_scale=2)
 
 
 # ----------------------------------------------------------------------------
 # bad input
 # ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_corrupt_video_is_listed_not_annotated(clips, tmp_path):
     """CLI: a garbage .mp4 is failed and listed; the rest is extracted."""
     bad = tmp_path / 'garbage.mp4'
@@ -271,10 +291,8 @@ def test_corrupt_frame_and_degenerate_box(pose_model, tmp_path):
     save_tracks(tracks, str(tmp_path / 'tr.json'))
     assert load_tracks(str(tmp_path / 'tr.json'))[4].shape == (1, 5)
     out = tmp_path / 'o.pkl'
-    s = extract_dataset(pose_model, None,
-                        [dict(path=str(folder), label=3,
-                              tracks=str(tmp_path / 'tr.json'))],
-                        str(out), progress=False)
+    s = _run(pose_model, [dict(path=str(folder), label=3, tracks=str(tmp_path / 'tr.json'))],
+             out)
     assert s['num_ok'] == 1 and s['num_bad_frames'] == 1
     assert s['num_skipped_boxes'] == 1
     a = _load(out)['annotations'][0]
@@ -290,10 +308,8 @@ def test_corrupt_frame_and_degenerate_box(pose_model, tmp_path):
     # every box degenerate -> the video fails (listed), it is not zero-filled
     save_tracks({i: [[0, 0, 0.5, 0.5, 1]] for i in range(6)},
                 str(tmp_path / 'tr_bad.json'))
-    s = extract_dataset(pose_model, None,
-                        [dict(path=str(folder), label=3,
-                              tracks=str(tmp_path / 'tr_bad.json'))],
-                        str(tmp_path / 'o2.pkl'), progress=False)
+    s = _run(pose_model, [dict(path=str(folder), label=3, tracks=str(tmp_path / 'tr_bad.json'))],
+             tmp_path / 'o2.pkl')
     assert s['num_ok'] == 0 and 'NoPersonError' in s['failures'][0]['error']
     assert _load(tmp_path / 'o2.pkl')['annotations'] == []
 
@@ -301,10 +317,8 @@ def test_corrupt_frame_and_degenerate_box(pose_model, tmp_path):
 def test_lr_scale_and_keypoint_space(pose_model, clips, tmp_path):
     v = sorted((clips / 'videos').glob('*.mp4'))[0]
     entry = [dict(path=str(v), label=0)]
-    s1 = extract_dataset(pose_model, None, entry, str(tmp_path / 'a.pkl'),
-                         lr_scale=2, progress=False)
-    s2 = extract_dataset(pose_model, None, entry, str(tmp_path / 'b.pkl'),
-                         lr_scale=2, keypoint_space='input', progress=False)
+    s1 = _run(pose_model, entry, tmp_path / 'a.pkl', lr_scale=2)
+    s2 = _run(pose_model, entry, tmp_path / 'b.pkl', lr_scale=2, keypoint_space='input')
     assert s1['num_ok'] == s2['num_ok'] == 1
     a = _load(tmp_path / 'a.pkl')['annotations'][0]
     b = _load(tmp_path / 'b.pkl')['annotations'][0]
@@ -358,11 +372,8 @@ def test_real_video_decoding_and_extraction(pose_model, tmp_path):
     # track file in original pixels + simulated x2 LR
     save_tracks({i: [[100, 40, 190, 235, 0], [250, 35, 340, 235, 1]]
                  for i in range(0, 300)}, str(tmp_path / 'bb.json'))
-    s = extract_dataset(pose_model, None,
-                        [dict(path=str(BASKETBALL), label=0,
-                              tracks=str(tmp_path / 'bb.json'))],
-                        str(tmp_path / 'bb.pkl'), lr_scale=2, batch_size=64,
-                        progress=False)
+    s = _run(pose_model, [dict(path=str(BASKETBALL), label=0, tracks=str(tmp_path / 'bb.json'))],
+             tmp_path / 'bb.pkl', lr_scale=2, batch_size=64)
     assert s['num_ok'] == 1, s['failures']
     a = _load(tmp_path / 'bb.pkl')['annotations'][0]
     assert a['keypoint'].shape == (2, 300, 17, 2)
@@ -390,9 +401,8 @@ def test_detector_boxes_are_ranked_and_filtered(pose_model, clips, tmp_path,
     monkeypatch.setattr(det_apis, 'inference_detector',
                         lambda model, img: Result())
     v = sorted((clips / 'videos').glob('*.mp4'))[0]
-    s = extract_dataset(pose_model, None, [dict(path=str(v), label=0)],
-                        str(tmp_path / 'd.pkl'), det_config='fake_det.py',
-                        boxes='detector', max_persons=2, progress=False)
+    s = _run(pose_model, [dict(path=str(v), label=0)], tmp_path / 'd.pkl',
+             detector=DetectorSettings('fake_det.py'), boxes='detector', max_persons=2)
     assert s['num_ok'] == 1
     a = _load(tmp_path / 'd.pkl')['annotations'][0]
     assert a['keypoint'].shape[0] == 2  # two persons: the 0.9 box, then 0.6

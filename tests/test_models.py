@@ -11,10 +11,13 @@ from mmpose.registry import MODELS
 from mmpose.structures import PoseDataSample
 
 import lrpose_mm.models  # noqa: F401
-from lrpose_mm.models import (InterpolateSR, PoseDrivenSRLoss, PoseDrivenSRNeck,
-                              SRPoseDataPreprocessor)
+from lrpose_mm.models import (
+    InterpolateSR,
+    PoseDrivenSRLoss,
+    PoseDrivenSRNeck,
+    SRPoseDataPreprocessor,
+)
 from lrpose_mm.models.utils import gaussian_keypoint_weights
-
 
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
@@ -239,7 +242,8 @@ def test_feature_loss_trains_the_sr_network_not_the_backbone():
     model.zero_grad()
     losses['loss_sr_feat'].backward()
     assert float(model.sr_neck.upsample[0].weight.grad.abs().sum()) > 0
-    assert all(p.grad is None or float(p.grad.abs().sum()) == 0.0 for p in model.backbone.parameters())
+    assert all(p.grad is None or float(p.grad.abs().sum()) == 0.0
+               for p in model.backbone.parameters())
     assert all(p.requires_grad for p in model.backbone.parameters())  # restored after the pass
 
 

@@ -5,6 +5,8 @@ import pytest
 
 from conftest import PY, run_tool
 
+pytestmark = pytest.mark.slow   # trainings through tools/ (about 40 s)
+
 
 @pytest.fixture(scope='module')
 def trained(tiny_topdown_cfg, tmp_path_factory):

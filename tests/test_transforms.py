@@ -8,7 +8,6 @@ from mmpose.registry import TRANSFORMS
 import lrpose_mm.datasets  # noqa: F401
 from lrpose_mm.datasets.transforms import LowResDegrade, PackSRPoseInputs
 
-
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 

@@ -302,14 +302,14 @@ def load_real_lr_model(config: str, checkpoint: str, device: str = 'cpu',
                        flip_test: Optional[bool] = None):
     """``init_model`` with the config's test pipeline replaced by the real-LR
     one, so ``inference_topdown`` and the batched path crop the same way."""
-    import lrpose_mm  # noqa: F401
     from mmengine.config import Config
     from mmpose.apis import init_model
 
-    from .extract import real_lr_pipeline
-    cfg = Config.fromfile(config)
-    pipe = real_lr_pipeline(cfg)
-    cfg.test_dataloader.dataset.pipeline = pipe
+    import lrpose_mm  # noqa: F401
+
+    from .real_lr import real_lr_config
+    cfg = real_lr_config(Config.fromfile(config))
+    pipe = cfg.test_dataloader.dataset.pipeline
     if 'pose_init_cfg' in cfg.model:
         cfg.model.pose_init_cfg = None
     if flip_test is not None:
@@ -333,6 +333,7 @@ def extract_source(key: str, pose: dict, data_root: Path, work_dir: Path,
                    budget: ActionBudget) -> dict:
     """Skeletons from the LR videos with one pose model (cached)."""
     from .extract import extract_dataset
+    from .settings import ExtractJob, ExtractSettings
     sk_dir = work_dir / 'skeletons'
     sk_dir.mkdir(parents=True, exist_ok=True)
     out_file = sk_dir / f'{key}.pkl'
@@ -351,11 +352,10 @@ def extract_source(key: str, pose: dict, data_root: Path, work_dir: Path,
     model, pipe = load_real_lr_model(pose['config'], pose['checkpoint'],
                                      flip_test=budget.flip_test)
     summary = extract_dataset(
-        model, None, str(video_list), str(out_file), lr_scale=1,
-        batch_size=budget.extract_batch,
-        work_dir=str(work_dir / 'extract' / key / 'work'), boxes='tracks',
-        keypoint_space='original', pipeline=pipe, overwrite=True,
-        progress=True)
+        model, None, str(video_list), str(out_file),
+        ExtractSettings(boxes='tracks', keypoint_space='original'),
+        ExtractJob(batch_size=budget.extract_batch,
+                   work_dir=str(work_dir / 'extract' / key / 'work'), overwrite=True))
     if summary['num_failed']:
         raise RuntimeError(f'extract {key}: {summary["num_failed"]} videos '
                            f'failed, see {summary["failures_file"]}')
@@ -402,11 +402,8 @@ def throughput(pose: dict, data_root: Path, work_dir: Path,
     (frames of the val videos, one tracked person each), one run."""
     import torch
 
+    from lrpose_mm.action import TrackBoxes, parse_video_list, read_all_frames
     from lrpose_mm.apis import compare_batched_vs_per_frame
-
-    from .boxes import TrackBoxes
-    from .video import read_all_frames
-    from .video_list import parse_video_list
     out = work_dir / 'throughput.json'
     want = dict(checkpoint=_file_id(pose['checkpoint']),
                 frames=budget.throughput_frames,

@@ -1,5 +1,5 @@
-"""A tiny stock MMPose top-down config (random weights are fine) for smoke
-tests, demos and throughput checks of the extraction path."""
+"""A tiny stock MMPose top-down config (random weights are fine) for the
+extraction tests (a test fixture: it does not ship with the library)."""
 from typing import Tuple
 
 

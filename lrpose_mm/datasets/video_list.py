@@ -58,37 +58,52 @@ def _to_int_label(label: Any, where: str) -> int:
     return int(f)
 
 
+FIELDS = ('path', 'label', 'split', 'tracks')
+
+
+def _read_json_list(path: str, text: str):
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise ValueError(f'{path}: not valid JSON ({e})') from e
+    raw = data.get('videos') if isinstance(data, dict) else data
+    if not isinstance(raw, list) or not all(isinstance(r, dict) for r in raw):
+        raise ValueError(f'{path}: expected a list of objects (or {{"videos": [...]}}) with '
+                         '"path" and "label"')
+    return raw, [f'{path}[{i}]' for i in range(len(raw))]
+
+
+def _read_text_list(path: str, text: str):
+    raw, where = [], []
+    for n, line in enumerate(text.splitlines(), 1):
+        fields = shlex.split(line, comments=True)
+        if not fields:
+            continue
+        if len(fields) < 2 or len(fields) > 4:
+            raise ValueError(f'{path}:{n}: expected "path label [split] [tracks]", '
+                             f'got {line!r}')
+        raw.append(dict(zip(FIELDS, fields)))
+        where.append(f'{path}:{n}')
+    return raw, where
+
+
+def _read_list(source, root: Optional[str]):
+    """Raw entries (dicts), where each came from, and the folder paths are relative to."""
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        with open(path) as f:
+            text = f.read()
+        raw, where = (_read_json_list if path.endswith('.json') else _read_text_list)(path, text)
+        return raw, where, root or os.path.dirname(os.path.abspath(path))
+    raw = [dict(zip(FIELDS, r)) if isinstance(r, (list, tuple)) else dict(r) for r in source]
+    return raw, [f'video_list[{i}]' for i in range(len(raw))], root or os.getcwd()
+
+
 def parse_video_list(source: Union[str, Sequence[Any]],
                      default_split: str = 'train', val_ratio: float = 0.0,
                      root: Optional[str] = None) -> List[VideoEntry]:
     """Read a video list (file path, or a list of dicts / tuples)."""
-    if isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        root = root or os.path.dirname(os.path.abspath(path))
-        with open(path) as f:
-            text = f.read()
-        if path.endswith('.json'):
-            data = json.loads(text)
-            raw = data['videos'] if isinstance(data, dict) else data
-            where = [f'{path}[{i}]' for i in range(len(raw))]
-        else:
-            raw, where = [], []
-            for n, line in enumerate(text.splitlines(), 1):
-                fields = shlex.split(line, comments=True)
-                if not fields:
-                    continue
-                if len(fields) < 2 or len(fields) > 4:
-                    raise ValueError(f'{path}:{n}: expected "path label '
-                                     f'[split] [tracks]", got {line!r}')
-                raw.append(dict(zip(('path', 'label', 'split', 'tracks'),
-                                    fields)))
-                where.append(f'{path}:{n}')
-    else:
-        root = root or os.getcwd()
-        raw = [dict(zip(('path', 'label', 'split', 'tracks'), r))
-               if isinstance(r, (list, tuple)) else dict(r) for r in source]
-        where = [f'video_list[{i}]' for i in range(len(raw))]
-
+    raw, where, root = _read_list(source, root)
     entries, seen = [], {}
     for r, w in zip(raw, where):
         if 'path' not in r or 'label' not in r:
