@@ -8,6 +8,7 @@ the final evaluation. Every row is evaluated by MMPose's ``CocoMetric`` and
 ``PCKAccuracy`` with per-person dumps, from which ``stats`` draws paired bootstrap
 intervals over val images.
 """
+import copy
 import json
 import os
 import platform
@@ -59,8 +60,8 @@ class Budget:
     num_train_images: int = 1500
     num_tune_images: int = 150
     num_val_images: int = 450  # about 1100 val people
-    hr_iters: int = 1500
-    ft_iters: int = 300
+    hr_iters: int = 1800
+    ft_iters: int = 250
     batch_size: int = 32
     seed: int = 0
     ft_seeds: int = 1  # trainings per fine-tuned row (a second seed where the budget allows)
@@ -83,13 +84,14 @@ BUDGETS = {
 
 def load_config(name: str) -> Config:
     """A benchmark config as a user gets it: from the installed package (MIM path)."""
-    return Config.fromfile(CONFIG_PREFIX + name)
+    from lrpose_mm.config import load_config as load_installed
+    return load_installed(CONFIG_PREFIX + name)
 
 
 def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int,
               split: str = 'val', load_from: Optional[str] = None) -> Config:
     """The benchmark's data, schedule and evaluation on top of a variant's config."""
-    cfg = cfg.copy()
+    cfg = copy.deepcopy(cfg)
     root = data_root.rstrip('/') + '/'
     ann = f'{root}annotations/person_keypoints_{split}.json'
     cfg.train_dataloader.dataset.data_root = root

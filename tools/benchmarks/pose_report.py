@@ -25,7 +25,9 @@ def _gap(row: Bootstrapped, lr: Bootstrapped, hr: Bootstrapped) -> Optional[Inte
 def table_rows(rows: Dict) -> List[dict]:
     out = []
     lr, hr = rows.get(LR_KEY), rows.get(HR_KEY)
-    for key, r in rows.items():
+    order = [k for k in rows if k != HR_KEY] + [k for k in rows if k == HR_KEY]  # oracle last
+    for key in order:
+        r = rows[key]
         m = r.test[0].metrics if r.test else {}
         row = dict(variant=key, label=r.variant.label, AP=r.ap.interval(), PCK=r.pck.interval(),
                    AP50=_mean_metric(r, 'coco/AP .5'), AR=_mean_metric(r, 'coco/AR'),
