@@ -13,9 +13,9 @@ import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -24,8 +24,14 @@ from lrpose_mm.fileio import atomic_json_dump
 
 from . import instance_dump  # noqa: F401  (registers KeypointInstanceDump)
 from .stages import StageRecord, StageRunner
-from .stats import (Bootstrapped, CocoKeypointAP, bootstrap, per_image_pck, person_hits,
-                    resample_indices)
+from .stats import (
+    Bootstrapped,
+    CocoKeypointAP,
+    bootstrap,
+    per_image_pck,
+    person_hits,
+    resample_indices,
+)
 
 CONFIG_PREFIX = 'lrpose_mm::synthetic/'
 
@@ -36,6 +42,13 @@ class Variant:
     label: str
     config: str
     sr: bool = False  # has an SR image (SR quality metric, picture grid)
+    overrides: Optional[dict] = None  # config changes on top of ``config`` (ablations)
+
+    def load(self) -> Config:
+        cfg = load_config(self.config)
+        if self.overrides:
+            cfg.merge_from_dict(self.overrides)
+        return cfg
 
 
 VARIANTS: List[Variant] = [
@@ -49,9 +62,33 @@ VARIANTS: List[Variant] = [
 ]
 HR_ORACLE = Variant('hr-oracle', 'HR oracle (128x96)', 'hr-oracle_hrnet-tiny_synthetic-128x96.py')
 
+# --ablation: PDSR with one change each, trained and evaluated like every row (on the tune
+# split: the outcome chooses the PDSR configuration, val never does)
+ABLATIONS: Dict[str, Tuple[str, dict]] = {
+    'pdsr-no-pixel': ('PDSR without the pixel term',
+                      dict(model=dict(sr_loss=dict(pixel_weight=0.0)))),
+    'pdsr-no-kpt': ('PDSR without the keypoint-weighted term',
+                    dict(model=dict(sr_loss=dict(kpt_weight=0.0)))),
+    'pdsr-no-feat': ('PDSR without the feature term',
+                     dict(model=dict(sr_loss=dict(feat_weight=0.0)))),
+    'pdsr-pose-only': ('PDSR with the pose loss only', dict(model=dict(sr_loss=dict(
+        pixel_weight=0.0, kpt_weight=0.0, feat_weight=0.0)))),
+    'pdsr-feat-early': ('PDSR, feature term on backbone.layer1',
+                        dict(model=dict(sr_loss=dict(feat_layers=['backbone.layer1'])))),
+    'pdsr-wide': ('PDSR, neck 2x wider (64 channels)',
+                  dict(model=dict(sr_neck=dict(mid_channels=64)))),
+    'pdsr-deep': ('PDSR, neck 2x deeper (8 blocks)', dict(model=dict(sr_neck=dict(num_blocks=8)))),
+}
+
 # relative cost of one training iteration (HR oracle = 1), measured on this kind of machine
 ITER_COST = {'hr-oracle': 1.0, 'lr-direct': 0.35, 'lr-direct-simcc': 0.35, 'bicubic': 1.0,
              'two-stage': 1.4, 'pdsr': 1.6}
+
+
+def ablation_variants() -> List[Variant]:
+    pdsr = next(v for v in VARIANTS if v.key == 'pdsr')
+    return [Variant(k, label, pdsr.config, sr=True, overrides=o)
+            for k, (label, o) in ABLATIONS.items()]
 
 
 @dataclass
@@ -77,7 +114,8 @@ BUDGETS = {
     'long': Budget(num_train_images=4000, hr_iters=9000, ft_iters=1500, ft_seeds=2,
                    data_root='data/synthetic_people_long', minutes=0, n_resamples=1000),
     'quick': Budget(num_train_images=40, num_tune_images=8, num_val_images=16, hr_iters=12,
-                    ft_iters=4, batch_size=8, n_resamples=50, data_root='data/synthetic_people_quick',
+                    ft_iters=4, batch_size=8, n_resamples=50,
+                    data_root='data/synthetic_people_quick',
                     minutes=0),
 }
 
@@ -163,7 +201,7 @@ def fit_iterations(budget: Budget, per_iter: float, variants: Sequence[Variant],
     """Shrink hr_iters/ft_iters alike so that training fits the budget; returns the factor."""
     if not budget.minutes:
         return 1.0
-    ft_cost = sum(ITER_COST[v.key] for v in variants) * budget.ft_seeds
+    ft_cost = sum(ITER_COST.get(v.key, ITER_COST['pdsr']) for v in variants) * budget.ft_seeds
     need = per_iter * (budget.hr_iters + budget.ft_iters * ft_cost)
     have = budget.minutes * 60 - fixed_seconds
     factor = float(min(1.0, max(0.05, have / max(need, 1e-6))))
@@ -186,12 +224,13 @@ class RowEval:
 def evaluate_rows(rows: Dict[str, RowEval], ann_file: str, n_resamples: int,
                   seed: int) -> np.ndarray:
     """Fill each row's AP and PCK (on all val images and on shared resamples)."""
+    import contextlib
+    import io
+
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
     from xtcocotools.coco import COCO
 
     from .instance_dump import load_instances
-    import contextlib
-    import io
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(ann_file)
     image_ids = sorted(gt.getImgIds())
@@ -224,7 +263,7 @@ def machine() -> str:
 
 def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: str,
                        variants: Optional[Sequence[str]] = None, split: str = 'val',
-                       grid_people: int = 3) -> dict:
+                       grid_people: int = 3, ablation: bool = False) -> dict:
     """Run (or resume) the whole job and write the report; returns the report dict."""
     import torch
 
@@ -234,6 +273,11 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     out_dir, work_dir = Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     chosen = [v for v in VARIANTS if variants is None or v.key in variants]
+    if ablation:
+        if split != 'tune':
+            raise ValueError('--ablation chooses the PDSR configuration: it runs on the tune '
+                             'split only (--split tune), never on val')
+        chosen += ablation_variants()
     print(f'[1/6] data: procedural people under {budget.data_root}', flush=True)
     data = ensure_data(budget)
     data_root = str(Path(budget.data_root).resolve())
@@ -252,7 +296,8 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
         elapsed = time.time() - t_start
         fixed = elapsed + 60 + 25 * (len(chosen) + 1) * (1 + budget.num_val_images / 450)
         factor = fit_iterations(budget, per_iter, chosen, fixed)
-        print(f'      time budget: {per_iter:.2f} s per HR iteration here; iterations x{factor:.2f} '
+        print(f'      time budget: {per_iter:.2f} s per HR iteration here; '
+              f'iterations x{factor:.2f} '
               f'-> HR {budget.hr_iters}, fine-tune {budget.ft_iters}', flush=True)
     atomic_json_dump(dict(asdict(budget), time_factor=factor, seconds_per_hr_iter=per_iter),
                      str(saved))
@@ -269,7 +314,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     for v in chosen:
         rows[v.key] = RowEval(v, [], [])
         for s in range(budget.ft_seeds):
-            cfg = configure(load_config(v.config), budget, data_root, budget.ft_iters,
+            cfg = configure(v.load(), budget, data_root, budget.ft_iters,
                             budget.seed + s, split, load_from=hr.checkpoint)
             name = v.key if s == 0 else f'{v.key}-seed{budget.seed + s}'
             rows[v.key].train.append(runner.train(name, cfg, dict(data=data_key, parent=hr.key)))
@@ -278,7 +323,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     ordered = chosen + [HR_ORACLE]
     for v in ordered:
         for rec in rows[v.key].train:
-            cfg = configure(load_config(v.config), budget, data_root, 1, budget.seed, split)
+            cfg = configure(v.load(), budget, data_root, 1, budget.seed, split)
             rows[v.key].test.append(runner.test(
                 f'test-{rec.name}', cfg, rec.checkpoint, dict(data=data_key),
                 files=dict(coco='coco.keypoints.json', instances='instances.npz')))
@@ -287,7 +332,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
 
     print('[5/6] cost (params, GFLOPs, CPU img/s side by side) and the picture grid', flush=True)
     models = pose_visual.load_models(
-        {v.key: (configure(load_config(v.config), budget, data_root, 1, budget.seed, split),
+        {v.key: (configure(v.load(), budget, data_root, 1, budget.seed, split),
                  rows[v.key].train[0].checkpoint) for v in ordered})
     for key, c in pose_visual.cost_table(models).items():
         rows[key].extra.update(c)
@@ -297,6 +342,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
 
     print('[6/6] report', flush=True)
     atomic_json_dump({k: dict(config=CONFIG_PREFIX + r.variant.config,
+                              overrides=r.variant.overrides or {},
                               checkpoint=r.train[0].checkpoint) for k, r in rows.items()},
                      str(work_dir / 'checkpoints.json'))
     meta = dict(

@@ -47,7 +47,8 @@ def _mean_metric(r, name: str) -> Optional[float]:
 
 def differences(rows: Dict) -> List[dict]:
     out = []
-    for a, b in ORDERINGS:
+    ablations = [(k, 'pdsr') for k in rows if k.startswith('pdsr-')]  # --ablation rows
+    for a, b in ORDERINGS + ablations:
         if a in rows and b in rows:
             d_ap = (rows[a].ap - rows[b].ap).interval()
             d_pck = (rows[a].pck - rows[b].pck).interval()
@@ -103,7 +104,8 @@ def markdown_table(table: List[dict]) -> str:
 
 
 def difference_table(diffs: List[dict]) -> str:
-    lines = ['| comparison | ΔAP [95% CI] | AP | ΔPCK@0.1 [95% CI] | PCK |', '|---|---|---|---|---|']
+    lines = ['| comparison | ΔAP [95% CI] | AP | ΔPCK@0.1 [95% CI] | PCK |',
+             '|---|---|---|---|---|']
     for d in diffs:
         lines.append(f'| {d["better"]} − {d["worse"]} | {fmt_interval(d["dAP"])} | '
                      f'{d["AP_verdict"]} | {fmt_interval(d["dPCK"])} | {d["PCK_verdict"]} |')

@@ -96,7 +96,7 @@ class StageRunner:
 
     def train(self, name: str, cfg: Config, inputs: Optional[Mapping[str, object]] = None
               ) -> StageRecord:
-        """Train ``cfg``; reuse or resume by settings key; returns the record with the checkpoint."""
+        """Train ``cfg`` (reused or resumed by settings key); the record names the checkpoint."""
         cfg = copy.deepcopy(cfg)
         key = settings_key(cfg, inputs)
         done = self._finished(name, key)
