@@ -251,6 +251,24 @@ def evaluate_rows(rows: Dict[str, RowEval], ann_file: str, n_resamples: int,
     return idx
 
 
+def analyse_learner(rows: Dict[str, RowEval], ann_file: str) -> dict:
+    """Per-joint PCK and left/right collapse/swap rates of the HR oracle (and PDSR), and the
+    AP that the ground truth itself gets with noise: what limits the learner."""
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
+    from .error_analysis import ap_of_noisy_ground_truth, left_right, per_joint_pck
+    from .instance_dump import load_instances
+    meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
+    names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
+    out = dict(noisy_gt_ap=ap_of_noisy_ground_truth(ann_file, meta['sigmas']))
+    for key in (HR_ORACLE.key, 'pdsr'):
+        if key in rows and rows[key].test:
+            inst = load_instances(rows[key].test[0].files['instances'])
+            out[key] = dict(per_joint_pck=per_joint_pck(inst, names),
+                            left_right=left_right(inst, meta))
+    return out
+
+
 def _mean(items: List[Bootstrapped]) -> Bootstrapped:
     return Bootstrapped(float(np.mean([b.point for b in items])),
                         np.mean([b.samples for b in items], axis=0))
@@ -329,6 +347,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                 files=dict(coco='coco.keypoints.json', instances='instances.npz')))
     ann_file = f'{data_root}/annotations/person_keypoints_{split}.json'
     evaluate_rows(rows, ann_file, budget.n_resamples, budget.seed)
+    learner = analyse_learner(rows, ann_file)
 
     print('[5/6] cost (params, GFLOPs, CPU img/s side by side) and the picture grid', flush=True)
     models = pose_visual.load_models(
@@ -358,7 +377,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                   'resamples of val images, percentile 95%, paired across rows'),
         machine=machine(), command=command, budget=asdict(budget), time_factor=factor,
         seconds_per_hr_iter=per_iter, split=split, grid=grid is not None,
-        reused_stages=runner.reused(),
+        reused_stages=runner.reused(), learner=learner,
         stage_seconds={r.name: r.seconds for r in runner.log},
         wall_seconds=round(time.time() - t_start, 1))
     return pose_report.write_report(out_dir, rows, meta)

@@ -138,6 +138,29 @@ def bar_chart(table: List[dict], path: Path) -> None:
     os.replace(tmp, path)
 
 
+def learner_section(learner: Optional[dict]) -> List[str]:
+    """What holds the HR oracle back: per-joint PCK, left/right collapse, AP vs precision."""
+    if not learner or HR_KEY not in learner:
+        return []
+    hr = learner[HR_KEY]
+    md = ['## What limits the learner (HR oracle on this split)', '',
+          '| pair | people | collapsed L=R | swapped | PCK left | PCK right |',
+          '|---|---|---|---|---|---|']
+    pck = hr['per_joint_pck']
+    for name, v in hr['left_right'].items():
+        md.append(f"| {name} | {v['people']} | {v['collapse']:.3f} | {v['swap']:.3f} | "
+                  f"{pck['left_' + name]:.3f} | {pck['right_' + name]:.3f} |")
+    head = ', '.join(f'{k} {pck[k]:.2f}' for k in ('nose', 'left_eye', 'right_eye', 'left_ear',
+                                                  'right_ear'))
+    noisy = ', '.join(f'{100 * k:.0f}% -> AP {v:.2f}' for k, v in learner['noisy_gt_ap'].items())
+    md += ['', f'Head keypoints: {head}. Collapsed = both predictions of a pair within 5% of the '
+           'box size of each other (the network does not know which side is which); swapped = '
+           'the predictions fit the exchanged labels clearly better.', '',
+           f'Precision that AP asks for here: the ground truth itself with Gaussian noise of x% '
+           f'of the box size per coordinate gets {noisy}.', '']
+    return md
+
+
 def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
     """report.md, report.json and bar_chart.png in ``out_dir``; returns the JSON dict."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -160,6 +183,7 @@ def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
           'ratio over the same resamples. GFLOPs/params from mmengine.analysis at the input '
           'size; CPU img/s timed side by side in one run.', '',
           '![AP and PCK per variant](bar_chart.png)', '']
+    md += learner_section(meta.get('learner'))
     if meta.get('grid'):
         md += ['Val people where PDSR and bicubic differ most (top: PDSR better, bottom: PDSR '
                'worse); error = mean keypoint distance in % of the box.', '',
