@@ -10,6 +10,7 @@ hook, not from the log text.
 """
 import contextlib
 import copy
+import functools
 import gc
 import hashlib
 import json
@@ -43,6 +44,13 @@ class StageRecord:
     metrics: Dict[str, float] = field(default_factory=dict)
     files: Dict[str, str] = field(default_factory=dict)
     reused: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def _quiet_stream():
+    """One sink for mmengine's console handlers, open for the process's lifetime (a handler
+    keeps writing to the stream it was created with)."""
+    return open(os.devnull, 'w')
 
 
 def _fill_stage_dir(value, stage_dir: str):
@@ -89,7 +97,7 @@ class StageRunner:
         # mmengine's console handler binds sys.stdout when the Runner creates it: built with
         # stdout silenced, the log (config dump, losses) goes to the stage's log file only
         # and the console shows the progress bar
-        with open(os.devnull, 'w') as devnull, contextlib.redirect_stdout(devnull):
+        with contextlib.redirect_stdout(_quiet_stream()):
             runner = Runner.from_cfg(cfg)
         runner.register_hook(TqdmProgressHook(desc))
         return runner
@@ -136,7 +144,7 @@ class StageRunner:
         cfg.resume = False
         t0 = time.time()
         runner = self._build_runner(cfg, name)
-        with open(os.devnull, 'w') as devnull, contextlib.redirect_stdout(devnull):
+        with contextlib.redirect_stdout(_quiet_stream()):
             metrics = runner.test()  # pycocotools prints its tables to stdout
         del runner
         gc.collect()
