@@ -1,0 +1,335 @@
+"""Mixed-size and real low-resolution evaluation of the pose benchmark's models (issue 11).
+
+1. Mixed sizes: procedural images shrunk so that people are about 20-300 px tall
+   (:mod:`.sizes_data`), evaluated top-down with GT boxes by ``CocoMetric`` on the full
+   images, for three routings of the *same* PDSR checkpoint through
+   ``AdaptiveTopdownAffine``: never-SR (every person cropped at the pose input size, pose
+   network only: plain resizing), always-SR (every person cropped straight to the LR size,
+   SR neck, pose network) and adaptive (the transform's threshold; default the pose input
+   height). The HR oracle with plain resizing is a reference row. AP and PCK@0.1 are
+   reported per bucket of GT box height; a bucket's AP is COCO keypoint AP against a
+   ground truth restricted to that bucket's people, scored on the predictions made for
+   those people (each prediction is tied to its GT box through the per-person dump).
+2. Real low resolution: val images shrunk 4x *before* cropping, each person cropped
+   straight to the LR size (``TopdownAffine`` at 32x24, no HR crop anywhere), next to the
+   main table's simulated LR (HR crop degraded by ``LowResDegrade``) on the same people.
+   OKS (area-normalised) and PCK (box-normalised) do not change when the whole image is
+   scaled, so the two are directly comparable and paired per image.
+
+Every evaluation is a ``StageRunner.test`` stage (reused while its settings are unchanged;
+the simulated-LR stages are the main table's own). Intervals: ``stats`` bootstrap over
+images, one index matrix per image set shared by every row, so differences are paired.
+"""
+import contextlib
+import copy
+import io
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.config import Config
+
+from . import instance_dump  # noqa: F401  (registers KeypointInstanceDump)
+from .instance_dump import load_instances
+from .pose_job import Budget, configure, machine
+from .sizes_data import make_lowres_copy, make_sizes_split, split_cache_keys
+from .stages import StageRecord, StageRunner
+from .stats import (
+    Bootstrapped,
+    CocoKeypointAP,
+    bootstrap,
+    per_image_pck,
+    person_hits,
+    resample_indices,
+)
+
+#: person-height buckets (GT box height in image pixels): (label, low, high), low <= h < high
+SIZE_BUCKETS: Tuple[Tuple[str, float, float], ...] = (
+    ('<48', 0.0, 48.0), ('48-96', 48.0, 96.0), ('96-160', 96.0, 160.0),
+    ('>=160', 160.0, float('inf')))
+#: thresholds that make AdaptiveTopdownAffine route every person one way
+NEVER_SR, ALWAYS_SR = 1e-6, 1e9
+ROUTES = ('never-sr', 'always-sr', 'adaptive')
+DUMP_FILES = dict(coco='coco.keypoints.json', instances='instances.npz')
+
+
+@dataclass
+class SizesBudget:
+    num_images: int = 300  # about 750 people
+    n_resamples: int = 500
+    seed: int = 0
+    threshold: Optional[float] = None  # None: AdaptiveTopdownAffine's default (HR height)
+    img_size: Tuple[int, int] = (240, 320)  # rendered (w, h): people 128-320 px tall
+    scale_range: Tuple[float, float] = (0.15, 0.95)  # shrink factors: people ~19-300 px
+    lowres_factor: int = 4
+    real_lr_rows: Optional[List[str]] = None  # default every LR row of checkpoints.json
+
+
+SIZES_BUDGETS = {'default': SizesBudget(),
+                 'quick': SizesBudget(num_images=12, n_resamples=50)}
+
+
+def bucket_of(height: float) -> str:
+    """The :data:`SIZE_BUCKETS` label of a person ``height`` px tall (low <= h < high)."""
+    h = float(height)
+    if not np.isfinite(h) or h < 0:
+        raise ValueError(f'person height must be a finite number >= 0, got {height!r}')
+    return next(label for label, lo, hi in SIZE_BUCKETS if lo <= h < hi)
+
+
+# ---------------------------------------------------------------------------- pipelines
+def _crop_index(pipeline: Sequence[dict]) -> int:
+    idx = [i for i, t in enumerate(pipeline) if t.get('type') == 'TopdownAffine']
+    if len(idx) != 1:
+        raise ValueError(f'expected one TopdownAffine in the test pipeline, found {len(idx)}')
+    return idx[0]
+
+
+def routed_pipeline(cfg: Config, threshold: Optional[float]) -> List[dict]:
+    """``cfg``'s test pipeline made resolution-adaptive by ``lrpose_mm.apis``'s
+    ``adaptive_pipeline`` (the model's sizes are read from the config, no model built)."""
+    from lrpose_mm.apis import adaptive_pipeline
+    model = SimpleNamespace(sr_scale=int(cfg.model.sr_neck.scale), head=SimpleNamespace(
+        decoder=SimpleNamespace(input_size=tuple(cfg.model.head.decoder.input_size))))
+    return adaptive_pipeline(model, threshold, cfg.test_dataloader.dataset.pipeline)
+
+
+def real_lr_pipeline(cfg: Config, factor: int) -> List[dict]:
+    """``cfg``'s simulated-LR test pipeline (``TopdownAffine`` at the HR size, then
+    ``LowResDegrade``) with both replaced by one ``TopdownAffine`` at the LR size: the
+    image is already low-resolution, the crop goes straight to the network input."""
+    pipe = [copy.deepcopy(dict(t)) for t in cfg.test_dataloader.dataset.pipeline]
+    deg = [t for t in pipe if t.get('type') == 'LowResDegrade']
+    if len(deg) != 1 or deg[0].get('scale') != factor:
+        raise ValueError(f'real-LR evaluation needs a test pipeline with one LowResDegrade of '
+                         f'scale {factor}, got {[t.get("scale") for t in deg]}')
+    i = _crop_index(pipe)
+    w, h = pipe[i]['input_size']
+    pipe[i] = dict(pipe[i], input_size=(w // factor, h // factor))
+    return [t for t in pipe if t.get('type') != 'LowResDegrade']
+
+
+# ---------------------------------------------------------------------------- statistics
+@dataclass
+class RowStats:
+    """AP / PCK (point + bootstrap samples) of one evaluation, overall and per bucket."""
+    label: str
+    stage: StageRecord
+    ap: Dict[str, Bootstrapped] = field(default_factory=dict)
+    pck: Dict[str, Bootstrapped] = field(default_factory=dict)
+    people: Dict[str, int] = field(default_factory=dict)
+    sr_share: Optional[float] = None  # fraction of people routed to the SR path
+
+
+def _coco_from(data: dict):
+    from xtcocotools.coco import COCO
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO()
+        gt.dataset = data
+        gt.createIndex()
+    return gt
+
+
+def _sigmas() -> np.ndarray:
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    return parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))['sigmas']
+
+
+def match_results(results: List[dict], inst: Dict[str, np.ndarray]) -> np.ndarray:
+    """Index into the dump of each ``CocoMetric`` result (same image, same keypoints):
+    ties every (post-NMS) prediction to the GT box it was made from."""
+    by_img: Dict[int, np.ndarray] = {}
+    for i, iid in enumerate(inst['img_id']):
+        by_img.setdefault(int(iid), []).append(i)
+    out = np.empty(len(results), np.int64)
+    for r, res in enumerate(results):
+        cand = np.asarray(by_img.get(int(res['image_id']), []), np.int64)
+        if not len(cand):
+            raise ValueError(f'result for image {res["image_id"]} has no dumped person')
+        kp = np.asarray(res['keypoints'], np.float64).reshape(-1, 3)[:, :2]
+        err = np.abs(inst['pred'][cand].astype(np.float64) - kp).max(axis=(1, 2))
+        if err.min() > 1e-2:
+            raise ValueError(f'result for image {res["image_id"]} matches no dumped '
+                             f'prediction (closest {err.min():.3g} px)')
+        out[r] = cand[int(err.argmin())]
+    return out
+
+
+def person_annotations(inst: Dict[str, np.ndarray], gt_data: dict) -> List[dict]:
+    """The GT annotation of each dumped person (same image, same box as MMPose clips it)."""
+    by_img: Dict[int, List[dict]] = {}
+    for a in gt_data['annotations']:
+        by_img.setdefault(int(a['image_id']), []).append(a)
+    size = {int(im['id']): (im['width'], im['height']) for im in gt_data['images']}
+    out = []
+    for iid, box in zip(inst['img_id'], inst['bbox']):
+        anns = by_img.get(int(iid), [])
+        if not anns:
+            raise ValueError(f'dumped person of image {iid} has no GT annotation')
+        xyxy = np.array([[x, y, x + w, y + h] for x, y, w, h in (a['bbox'] for a in anns)])
+        W, H = size[int(iid)]  # MMPose's CocoDataset clips boxes to the image like this
+        xyxy[:, 0::2] = np.clip(xyxy[:, 0::2], 0, W - 1)
+        xyxy[:, 1::2] = np.clip(xyxy[:, 1::2], 0, H - 1)
+        err = np.abs(xyxy - box[None]).max(1)
+        if err.min() > 1e-2:
+            raise ValueError(f'dumped person of image {iid} matches no GT box '
+                             f'(closest {err.min():.3g} px)')
+        out.append(anns[int(err.argmin())])
+    return out
+
+
+def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Sequence[int],
+                   idx: np.ndarray, buckets: bool = True) -> RowStats:
+    """Overall and per-bucket AP / PCK of one test stage on the shared resamples ``idx``."""
+    sigmas = _sigmas()
+    pos = {iid: i for i, iid in enumerate(image_ids)}
+    inst = load_instances(rec.files['instances'])
+    anns = person_annotations(inst, gt_data)
+    labels = np.array([bucket_of(a['bbox'][3]) for a in anns])
+    hits = person_hits(inst['pred'], inst['gt'], inst['mask'], inst['bbox'])
+    img_pos = np.array([pos[int(i)] for i in inst['img_id']])
+    results = json.loads(Path(rec.files['coco']).read_text())
+    row = RowStats(label, rec)
+    row.ap['all'] = bootstrap(CocoKeypointAP(_coco_from(gt_data), copy.deepcopy(results), sigmas, image_ids),
+                              idx)
+    row.pck['all'] = bootstrap(per_image_pck(hits, img_pos, len(image_ids)), idx)
+    row.people['all'] = len(anns)
+    if 'sr_path' in inst:
+        row.sr_share = float(np.mean(inst['sr_path'] == 'sr'))
+    if not buckets:
+        return row
+    res_person = match_results(results, inst)
+    ann_bucket = {a['id']: bucket_of(a['bbox'][3]) for a in gt_data['annotations']}
+    for b, _, _ in SIZE_BUCKETS:
+        sel = labels == b
+        row.people[b] = int(sel.sum())
+        if not sel.any():
+            continue
+        gt_b = dict(gt_data, annotations=[a for a in gt_data['annotations']
+                                          if ann_bucket[a['id']] == b])
+        res_b = [r for r, p in zip(results, res_person) if labels[p] == b]
+        row.pck[b] = bootstrap(per_image_pck(hits[sel], img_pos[sel], len(image_ids)), idx)
+        if res_b:
+            row.ap[b] = bootstrap(CocoKeypointAP(_coco_from(gt_b), copy.deepcopy(res_b), sigmas, image_ids),
+                                  idx)
+    return row
+
+
+# ---------------------------------------------------------------------------- the job
+def load_row_config(entry: dict) -> Config:
+    """A ``checkpoints.json`` row's config: the installed (MIM) config plus its overrides,
+    exactly as the pose job built it (so the main table's test stages are reused)."""
+    from lrpose_mm.config import load_config
+    cfg = load_config(entry['config'])
+    if entry.get('overrides'):
+        cfg.merge_from_dict(entry['overrides'])
+    return cfg
+
+
+def pose_job_budget(work_dir: Path) -> Budget:
+    """The budget the pose job ran with (``budget.json``)."""
+    saved = json.loads((work_dir / 'budget.json').read_text())
+    names = {f for f in Budget.__dataclass_fields__}
+    return Budget(**{k: v for k, v in saved.items() if k in names})
+
+
+def _with_pipeline(cfg: Config, pipeline: List[dict]) -> Config:
+    """``cfg`` evaluated through ``pipeline``; the SR-quality metric is dropped (no HR
+    crop exists to compare the SR image with)."""
+    cfg = copy.deepcopy(cfg)
+    for name in ('val_dataloader', 'test_dataloader'):
+        cfg[name].dataset.pipeline = pipeline
+    keep = [ev for ev in cfg.test_evaluator if ev['type'] != 'SRQualityMetric']
+    cfg.test_evaluator = cfg.val_evaluator = keep
+    return cfg
+
+
+def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, command: str,
+                        parts: Sequence[str] = ('sizes', 'real-lr')) -> dict:
+    """Run (or reuse) both evaluations on the pose job's checkpoints; write the report."""
+    import torch
+
+    from . import sizes_report
+    t0 = time.time()
+    out_dir, work_dir = Path(out_dir), Path(work_dir)
+    ckpt_file = work_dir / 'checkpoints.json'
+    if not ckpt_file.is_file():
+        raise FileNotFoundError(f'{ckpt_file} not found: run the pose benchmark (make benchmark'
+                                ' or tools/benchmark.py --work-dir ...) first')
+    ckpts = json.loads(ckpt_file.read_text())
+    budget = pose_job_budget(work_dir)
+    torch.set_num_threads(budget.threads)
+    runner = StageRunner(work_dir)
+    data_dir = work_dir / 'sizes-data'
+    report: dict = {}
+
+    if 'sizes' in parts:
+        for key in ('pdsr', 'hr-oracle'):
+            if key not in ckpts:
+                raise KeyError(f'{ckpt_file} has no {key!r} row')
+        print(f'[sizes 1/3] {sizes.num_images} mixed-size images under {data_dir}', flush=True)
+        data = make_sizes_split(str(data_dir), sizes.num_images, sizes.seed, sizes.img_size,
+                                sizes.scale_range)
+        gt_data = json.loads(Path(data['ann_file']).read_text())
+        image_ids = sorted(im['id'] for im in gt_data['images'])
+        idx = resample_indices(len(image_ids), sizes.n_resamples, sizes.seed)
+        base = configure(load_row_config(ckpts['pdsr']), budget, str(data_dir.resolve()), 1,
+                         budget.seed, 'sizes')
+        print('[sizes 2/3] never-SR, always-SR, adaptive (PDSR) and the HR oracle', flush=True)
+        thresholds = {'never-sr': NEVER_SR, 'always-sr': ALWAYS_SR, 'adaptive': sizes.threshold}
+        rows: Dict[str, RowStats] = {}
+        for route in ROUTES:
+            cfg = _with_pipeline(base, routed_pipeline(base, thresholds[route]))
+            rec = runner.test(f'sizes-{route}', cfg, ckpts['pdsr']['checkpoint'],
+                              dict(data=data['cache_key']), files=DUMP_FILES)
+            rows[route] = evaluate_stage(route, rec, gt_data, image_ids, idx)
+        ocfg = configure(load_row_config(ckpts['hr-oracle']), budget, str(data_dir.resolve()),
+                         1, budget.seed, 'sizes')
+        rec = runner.test('sizes-hr-oracle', ocfg, ckpts['hr-oracle']['checkpoint'],
+                          dict(data=data['cache_key']), files=DUMP_FILES)
+        rows['hr-oracle'] = evaluate_stage('hr-oracle', rec, gt_data, image_ids, idx)
+        rows['hr-oracle'].sr_share = None  # no SR neck: its sr_path is nominal
+        threshold = routed_pipeline(base, sizes.threshold)
+        threshold = next(t for t in threshold if t['type'] == 'AdaptiveTopdownAffine')
+        report['sizes'] = sizes_report.sizes_section(
+            rows, data, threshold.get('size_threshold') or float(threshold['input_size'][1]))
+        print('[sizes 3/3] done', flush=True)
+
+    if 'real-lr' in parts:
+        keys = sizes.real_lr_rows or [k for k in ckpts if k != 'hr-oracle']
+        print(f'[real-LR 1/2] val images x1/{sizes.lowres_factor} for {", ".join(keys)}',
+              flush=True)
+        data_root = str(Path(budget.data_root).resolve())
+        data_key = split_cache_keys(data_root)
+        lr_split = f'val-lr{sizes.lowres_factor}'
+        lr = make_lowres_copy(data_root, 'val', str(data_dir), sizes.lowres_factor, lr_split)
+        sim_gt = json.loads((Path(data_root) / 'annotations/person_keypoints_val.json')
+                            .read_text())
+        real_gt = json.loads(Path(lr['ann_file']).read_text())
+        image_ids = sorted(im['id'] for im in sim_gt['images'])
+        idx = resample_indices(len(image_ids), budget.n_resamples, budget.seed)
+        pairs = {}
+        for key in keys:
+            cfg = load_row_config(ckpts[key])
+            sim_cfg = configure(cfg, budget, data_root, 1, budget.seed, 'val')
+            sim = runner.test(f'test-{key}', sim_cfg, ckpts[key]['checkpoint'],
+                              dict(data=data_key), files=DUMP_FILES)  # the main table's stage
+            real_cfg = configure(cfg, budget, str(data_dir.resolve()), 1, budget.seed, lr_split)
+            real_cfg = _with_pipeline(real_cfg, real_lr_pipeline(real_cfg, sizes.lowres_factor))
+            real = runner.test(f'real-lr-{key}', real_cfg, ckpts[key]['checkpoint'],
+                               dict(data=lr['cache_key']), files=DUMP_FILES)
+            pairs[key] = (evaluate_stage(key, sim, sim_gt, image_ids, idx, buckets=False),
+                          evaluate_stage(key, real, real_gt, image_ids, idx, buckets=False))
+        print('[real-LR 2/2] done', flush=True)
+        report['real_lr'] = sizes_report.real_lr_section(pairs, sizes.lowres_factor)
+
+    report['meta'] = dict(
+        command=command, machine=machine(), sizes_budget=asdict(sizes),
+        pose_budget=asdict(budget), checkpoints={k: v['checkpoint'] for k, v in ckpts.items()},
+        reused_stages=runner.reused(), stage_seconds={r.name: r.seconds for r in runner.log},
+        wall_seconds=round(time.time() - t0, 1))
+    return sizes_report.write_report(out_dir, report)
