@@ -1,7 +1,8 @@
 """Mixed-size and real low-resolution evaluation of the pose benchmark's checkpoints.
 
     python tools/size_benchmark.py --work-dir work_dirs/benchmark [--out reports/sizes]
-                                   [--quick] [--threshold PX] [--parts sizes real-lr]
+                                   [--quick] [--threshold PX | --tune-threshold]
+                                   [--parts sizes real-lr]
 
 Needs a finished pose benchmark work dir (``checkpoints.json``, ``budget.json``).
 Mixed sizes: procedural people about 20-300 px tall, AP / PCK@0.1 by height bucket for
@@ -32,11 +33,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--threshold', type=float, default=None,
                    help='adaptive size threshold (crop-region height, px); default the '
                    'pose input height')
+    p.add_argument('--tune-threshold', action='store_true',
+                   help='choose the adaptive threshold on a separate sizes-tune split '
+                   '(never on the evaluation images)')
     p.add_argument('--parts', nargs='+', choices=('sizes', 'real-lr'),
                    default=['sizes', 'real-lr'])
     p.add_argument('--real-lr-rows', nargs='+', default=None,
                    help='rows of checkpoints.json for the real-LR part (default every LR row)')
     args = p.parse_args(argv)
+    if args.tune_threshold and args.threshold is not None:
+        p.error('--threshold and --tune-threshold exclude each other')
     for name in ('num_images', 'n_resamples', 'threshold'):
         v = getattr(args, name)
         if v is not None and v <= 0:
@@ -47,7 +53,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     sizes = dataclasses.replace(SIZES_BUDGETS['quick' if args.quick else 'default'])
-    for name in ('num_images', 'n_resamples', 'threshold', 'real_lr_rows'):
+    for name in ('num_images', 'n_resamples', 'threshold', 'real_lr_rows', 'tune_threshold'):
         if getattr(args, name) is not None:
             setattr(sizes, name, getattr(args, name))
     command = 'python ' + ' '.join(shlex.quote(a) for a in sys.argv)

@@ -6,7 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mmengine.config import Config
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
+from benchmarks.instance_dump import load_instances  # noqa: E402
 from benchmarks.sizes_data import rescale_split, size_factors  # noqa: E402
 from benchmarks.sizes_job import (  # noqa: E402
     ALWAYS_SR,
@@ -16,6 +19,7 @@ from benchmarks.sizes_job import (  # noqa: E402
     _with_pipeline,
     bucket_of,
     load_row_config,
+    region_heights,
     real_lr_pipeline,
     routed_pipeline,
     run_sizes_benchmark,
@@ -122,7 +126,6 @@ def tiny_job(tmp_path_factory, mmpose_scope_one_thread):
 
 
 def test_adaptive_equals_never_sr_when_every_person_is_above_the_threshold(tiny_job):
-    from benchmarks.instance_dump import load_instances
     from benchmarks.pose_job import configure
     from benchmarks.sizes_job import pose_job_budget
     from benchmarks.stages import StageRunner
@@ -168,9 +171,40 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     assert {t['bucket'] for t in sec['target']} >= {'all'}
     real = report['real_lr']['rows']
     assert [r['row'] for r in real] == ['pdsr'] and real[0]['people'] > 0
+    # the recorded paths are what the threshold says for each person's crop region
+    stage = json.loads(next((work / 'sizes-adaptive').glob('*/stage.json')).read_text())
+    inst = load_instances(stage['files']['instances'])
+    heights = region_heights(inst, Config.fromfile(str(next(
+        (work / 'sizes-adaptive').glob('*/*.py')))))
+    assert np.array_equal(inst['sr_path'] == 'sr', heights < sec['threshold'])
     assert real[0]['dAP'][1] <= real[0]['dAP'][0] <= real[0]['dAP'][2]
     assert 'Real vs simulated' in (out / 'report.md').read_text()
     run_sizes_benchmark(out, work, sizes, 'test')  # a rerun evaluates nothing again
     reused = set(json.loads((out / 'report.json').read_text())['meta']['reused_stages'])
     assert {'sizes-never-sr', 'sizes-always-sr', 'sizes-adaptive', 'sizes-hr-oracle',
             'test-pdsr', 'real-lr-pdsr'} <= reused
+
+
+@pytest.mark.slow
+def test_threshold_tuning_composes_the_two_routes(tiny_job):
+    from benchmarks.pose_job import configure
+    from benchmarks.sizes_job import (THRESHOLD_GRID, CocoKeypointAP, _coco_from, _sigmas,
+                                      pose_job_budget, tune_threshold)
+    from benchmarks.stages import StageRunner
+    root, work, ckpts = tiny_job
+    budget = pose_job_budget(work)
+    base = configure(load_row_config(ckpts['pdsr']), budget, budget.data_root, 1, 0, 'val')
+    ann = Path(budget.data_root) / 'annotations' / 'person_keypoints_val.json'
+    gt = json.loads(ann.read_text())
+    data = dict(ann_file=str(ann), cache_key=gt['info']['cache_key'],
+                num_images=len(gt['images']), num_people=len(gt['annotations']))
+    runner = StageRunner(root / 'tune')
+    out = tune_threshold(runner, base, ckpts['pdsr']['checkpoint'], data, default=128.0)
+    assert [float(k) for k in out['grid']] == list(THRESHOLD_GRID)
+    assert out['chosen'] in THRESHOLD_GRID and out['default'] == 128.0
+    ids = sorted(im['id'] for im in gt['images'])
+    recs = {r.name: r for r in runner.log}
+    for thr, route in ((32.0, 'never-sr'), (256.0, 'always-sr')):  # everyone one way
+        res = json.loads(Path(recs[f'sizes-tune-{route}'].files['coco']).read_text())
+        own = CocoKeypointAP(_coco_from(gt), res, _sigmas(), ids)(np.arange(len(ids)))
+        assert out['grid'][str(thr)] == pytest.approx(own, abs=1e-12)

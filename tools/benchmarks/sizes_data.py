@@ -12,6 +12,7 @@ JPEG loss). The same writer makes the real low-resolution copy of val (every ima
 import hashlib
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -22,14 +23,15 @@ from lrpose_mm.fileio import atomic_json_dump, atomic_path
 RESCALE_VERSION = 'rescale-1'
 
 
-def size_factors(num_images: int, scale_range: Tuple[float, float], seed: int) -> np.ndarray:
+def size_factors(num_images: int, scale_range: Tuple[float, float], seed: int,
+                 split: str = 'sizes') -> np.ndarray:
     """One shrink factor per image, log-uniform over ``scale_range`` and stratified (image
     ``i`` draws inside the i-th of ``num_images`` equal log-intervals), so every size
-    bucket gets people whatever the number of images."""
+    bucket gets people whatever the number of images; ``split`` salts the draw."""
     lo, hi = (float(v) for v in scale_range)
     if not 0 < lo <= hi <= 1:
         raise ValueError(f'scale_range must satisfy 0 < lo <= hi <= 1, got {scale_range!r}')
-    rng = np.random.default_rng([int(seed), 0x512E5])
+    rng = np.random.default_rng([int(seed), zlib.crc32(split.encode())])
     u = (np.arange(num_images) + rng.uniform(size=num_images)) / max(num_images, 1)
     return np.exp(np.log(lo) + u * (np.log(hi) - np.log(lo)))
 
@@ -118,7 +120,7 @@ def make_sizes_split(root: str, num_images: int, seed: int,
                                img_size=img_size, split_name=split, workers=workers,
                                progress=False, overwrite=True)
     ids = [im['id'] for im in json.loads(Path(src['ann_file']).read_text())['images']]
-    f = size_factors(len(ids), scale_range, seed)
+    f = size_factors(len(ids), scale_range, seed, split)
     return rescale_split(src['ann_file'], src['img_dir'], root, split,
                          {i: float(v) for i, v in zip(ids, f)})
 

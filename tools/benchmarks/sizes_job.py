@@ -66,11 +66,15 @@ class SizesBudget:
     img_size: Tuple[int, int] = (240, 320)  # rendered (w, h): people 128-320 px tall
     scale_range: Tuple[float, float] = (0.15, 0.95)  # shrink factors: people ~19-300 px
     lowres_factor: int = 4
+    tune_threshold: bool = False  # choose the threshold on the 'sizes-tune' split
+    num_tune_images: int = 150
     real_lr_rows: Optional[List[str]] = None  # default every LR row of checkpoints.json
 
 
 SIZES_BUDGETS = {'default': SizesBudget(),
-                 'quick': SizesBudget(num_images=12, n_resamples=50)}
+                 'quick': SizesBudget(num_images=12, n_resamples=50, num_tune_images=8)}
+#: candidate thresholds (crop-region height, px) for --tune-threshold
+THRESHOLD_GRID = (32.0, 48.0, 64.0, 80.0, 96.0, 112.0, 128.0, 160.0, 192.0, 256.0)
 
 
 def bucket_of(height: float) -> str:
@@ -219,6 +223,57 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
     return row
 
 
+# ---------------------------------------------------------------------------- threshold
+def region_heights(inst: Dict[str, np.ndarray], cfg: Config) -> np.ndarray:
+    """Crop-region height of each dumped person, as ``AdaptiveTopdownAffine`` measures it
+    (the GT box after ``GetBBoxCenterScale``'s padding and the aspect-ratio fix)."""
+    from mmpose.structures.bbox import bbox_xyxy2cs
+
+    from lrpose_mm.datasets.transforms import AdaptiveTopdownAffine
+    pipe = cfg.test_dataloader.dataset.pipeline
+    get = next(t for t in pipe if t['type'] == 'GetBBoxCenterScale')
+    crop = next(t for t in pipe if t['type'] == 'AdaptiveTopdownAffine')
+    t = AdaptiveTopdownAffine(crop['input_size'], crop['sr_scale'])
+    _, scale = bbox_xyxy2cs(inst['bbox'].astype(np.float32), padding=get.get('padding', 1.25))
+    return np.array([t.person_size(s[None]) for s in scale])
+
+
+def routed_ap(never: StageRecord, always: StageRecord, heights: np.ndarray,
+              threshold: float, gt_data: dict, image_ids: Sequence[int]) -> float:
+    """AP of adaptive routing at ``threshold`` composed from the never-SR and always-SR
+    results (each person's prediction depends on its own crop only; the two runs' NMS
+    sets may differ slightly, so this serves choosing, not reporting)."""
+    picked = []
+    for rec, keep in ((never, heights >= threshold), (always, heights < threshold)):
+        results = json.loads(Path(rec.files['coco']).read_text())
+        person = match_results(results, load_instances(rec.files['instances']))
+        picked += [r for r, p in zip(results, person) if keep[p]]
+    ap = CocoKeypointAP(_coco_from(gt_data), picked, _sigmas(), image_ids)
+    return ap(np.arange(len(image_ids)))
+
+
+def tune_threshold(runner: StageRunner, base: Config, checkpoint: str, data: dict,
+                   default: float) -> dict:
+    """Choose the adaptive threshold on the tune split: the grid value with the highest
+    composed AP (ties: the one nearest the default)."""
+    gt_data = json.loads(Path(data['ann_file']).read_text())
+    image_ids = sorted(im['id'] for im in gt_data['images'])
+    recs = {}
+    for route, thr in (('never-sr', NEVER_SR), ('always-sr', ALWAYS_SR)):
+        cfg = _with_pipeline(base, routed_pipeline(base, thr))
+        recs[route] = runner.test(f'sizes-tune-{route}', cfg, checkpoint,
+                                  dict(data=data['cache_key']), files=DUMP_FILES)
+    heights = region_heights(load_instances(recs['never-sr'].files['instances']),
+                             _with_pipeline(base, routed_pipeline(base, NEVER_SR)))
+    grid = {t: routed_ap(recs['never-sr'], recs['always-sr'], heights, t, gt_data, image_ids)
+            for t in THRESHOLD_GRID}
+    best = max(grid.values())
+    chosen = min((t for t, v in grid.items() if v >= best - 1e-12),
+                 key=lambda t: abs(t - default))
+    return dict(grid={str(k): v for k, v in grid.items()}, chosen=chosen, default=default,
+                num_images=data['num_images'], num_people=data['num_people'])
+
+
 # ---------------------------------------------------------------------------- the job
 def load_row_config(entry: dict) -> Config:
     """A ``checkpoints.json`` row's config: the installed (MIM) config plus its overrides,
@@ -279,8 +334,20 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
         idx = resample_indices(len(image_ids), sizes.n_resamples, sizes.seed)
         base = configure(load_row_config(ckpts['pdsr']), budget, str(data_dir.resolve()), 1,
                          budget.seed, 'sizes')
+        crop = next(t for t in routed_pipeline(base, sizes.threshold)
+                    if t['type'] == 'AdaptiveTopdownAffine')
+        threshold = float(crop.get('size_threshold') or crop['input_size'][1])
+        tuning = None
+        if sizes.tune_threshold:
+            tune = make_sizes_split(str(data_dir), sizes.num_tune_images, sizes.seed,
+                                    sizes.img_size, sizes.scale_range, split='sizes-tune')
+            tcfg = configure(load_row_config(ckpts['pdsr']), budget, str(data_dir.resolve()),
+                             1, budget.seed, 'sizes-tune')
+            tuning = tune_threshold(runner, tcfg, ckpts['pdsr']['checkpoint'], tune, threshold)
+            threshold = tuning['chosen']
+            print(f'            threshold chosen on the tune split: {threshold:g} px', flush=True)
         print('[sizes 2/3] never-SR, always-SR, adaptive (PDSR) and the HR oracle', flush=True)
-        thresholds = {'never-sr': NEVER_SR, 'always-sr': ALWAYS_SR, 'adaptive': sizes.threshold}
+        thresholds = {'never-sr': NEVER_SR, 'always-sr': ALWAYS_SR, 'adaptive': threshold}
         rows: Dict[str, RowStats] = {}
         for route in ROUTES:
             cfg = _with_pipeline(base, routed_pipeline(base, thresholds[route]))
@@ -293,10 +360,7 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
                           dict(data=data['cache_key']), files=DUMP_FILES)
         rows['hr-oracle'] = evaluate_stage('hr-oracle', rec, gt_data, image_ids, idx)
         rows['hr-oracle'].sr_share = None  # no SR neck: its sr_path is nominal
-        threshold = routed_pipeline(base, sizes.threshold)
-        threshold = next(t for t in threshold if t['type'] == 'AdaptiveTopdownAffine')
-        report['sizes'] = sizes_report.sizes_section(
-            rows, data, threshold.get('size_threshold') or float(threshold['input_size'][1]))
+        report['sizes'] = sizes_report.sizes_section(rows, data, threshold, tuning)
         print('[sizes 3/3] done', flush=True)
 
     if 'real-lr' in parts:

@@ -1,7 +1,7 @@
 """The mixed-size / real-LR report: per-bucket tables with intervals, paired differences,
 the adaptive target (met or missed, by how much), real vs simulated LR."""
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from lrpose_mm.fileio import atomic_json_dump, atomic_text_dump
 
@@ -19,7 +19,8 @@ def _buckets(rows: Dict) -> List[str]:
     return ['all'] + [b for b, _, _ in SIZE_BUCKETS]
 
 
-def sizes_section(rows: Dict, data: dict, threshold: float) -> dict:
+def sizes_section(rows: Dict, data: dict, threshold: float,
+                  tuning: Optional[dict] = None) -> dict:
     """Table, paired differences and the target check of the mixed-size evaluation."""
     buckets = _buckets(rows)
     table = []
@@ -57,7 +58,7 @@ def sizes_section(rows: Dict, data: dict, threshold: float) -> dict:
               'people 128-320 px tall, each whole image shrunk by its own factor: people '
               f'about 20-300 px), {data["num_people"]} people, GT boxes, CocoMetric on the '
               'full images'),
-        threshold=threshold, buckets=buckets, table=table, differences=diffs, target=target)
+        threshold=threshold, tuning=tuning, buckets=buckets, table=table, differences=diffs, target=target)
 
 
 def real_lr_section(pairs: Dict[str, Tuple], factor: int) -> dict:
@@ -77,8 +78,9 @@ def real_lr_section(pairs: Dict[str, Tuple], factor: int) -> dict:
 def _md_sizes(sec: dict) -> List[str]:
     b = sec['buckets']
     lines = [f'## Mixed sizes: AP by person height (GT box, px), 95% bootstrap intervals', '',
-             sec['data'] + f'. Adaptive threshold: crop-region height {sec["threshold"]:g} px.',
-             '']
+             sec['data'] + f'. Adaptive threshold: crop-region height {sec["threshold"]:g} px'
+             + (' (default: the pose input height).' if not sec.get('tuning') else
+                ' (chosen on the sizes-tune split, see below).'), '']
     for metric in ('AP', 'PCK'):
         lines += [f'**{metric}' + ('@0.1' if metric == 'PCK' else '') + '**', '',
                   '| row | SR share | ' + ' | '.join(b) + ' |',
@@ -100,6 +102,13 @@ def _md_sizes(sec: dict) -> List[str]:
     for t in sec['target']:
         lines.append(f'- {t["bucket"]}: {"met" if t["met"] else "MISSED"} '
                      f'({t["rule"]}; margin {t["margin_AP"]:+.3f} AP)')
+    tuning = sec.get('tuning')
+    if tuning:
+        lines += ['', f'**Threshold chosen on the tune split** ({tuning["num_images"]} other '
+                  f'images, {tuning["num_people"]} people; AP of never-SR/always-SR predictions '
+                  'routed at each threshold; the evaluation images were not used): '
+                  + ', '.join(f'{float(k):g} px {v:.3f}' for k, v in tuning['grid'].items())
+                  + f' -> {tuning["chosen"]:g} px (default {tuning["default"]:g})']
     return lines + ['']
 
 
