@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from mmengine.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
@@ -19,8 +18,8 @@ from benchmarks.sizes_job import (  # noqa: E402
     _with_pipeline,
     bucket_of,
     load_row_config,
-    region_heights,
     real_lr_pipeline,
+    region_heights,
     routed_pipeline,
     run_sizes_benchmark,
 )
@@ -76,7 +75,8 @@ def test_rescale_maps_annotations_exactly_and_is_reused(tmp_path):
         lab = ka[:, 2] > 0
         np.testing.assert_allclose(kb[lab, :2], (ka[lab, :2] + 0.5) * f - 0.5, atol=2e-3)
         assert np.array_equal(kb[:, 2], ka[:, 2])
-        np.testing.assert_allclose(b['bbox'], np.multiply(a['bbox'], f))
+        x, y, w, h = a['bbox']
+        np.testing.assert_allclose(b['bbox'], [(x + .5) * f - .5, (y + .5) * f - .5, w * f, h * f])
         assert b['area'] == pytest.approx(a['area'] * f * f)
     again = rescale_split(src['ann_file'], src['img_dir'], str(tmp_path / 'dst'), 'val-lr4',
                           {1: 0.25, 2: 0.5})
@@ -178,6 +178,9 @@ def test_quick_sizes_job_end_to_end(tiny_job):
         (work / 'sizes-adaptive').glob('*/*.py')))))
     assert np.array_equal(inst['sr_path'] == 'sr', heights < sec['threshold'])
     assert real[0]['dAP'][1] <= real[0]['dAP'][0] <= real[0]['dAP'][2]
+    gap = report['real_lr']['input_gap']
+    assert gap['people'] == real[0]['people'] and gap['crop_size'] == [32, 24]
+    assert gap['phase_lr_px'] == 0.375 and gap['mean_abs_diff'] >= 0
     assert 'Real vs simulated' in (out / 'report.md').read_text()
     run_sizes_benchmark(out, work, sizes, 'test')  # a rerun evaluates nothing again
     reused = set(json.loads((out / 'report.json').read_text())['meta']['reused_stages'])
@@ -188,8 +191,14 @@ def test_quick_sizes_job_end_to_end(tiny_job):
 @pytest.mark.slow
 def test_threshold_tuning_composes_the_two_routes(tiny_job):
     from benchmarks.pose_job import configure
-    from benchmarks.sizes_job import (THRESHOLD_GRID, CocoKeypointAP, _coco_from, _sigmas,
-                                      pose_job_budget, tune_threshold)
+    from benchmarks.sizes_job import (
+        THRESHOLD_GRID,
+        CocoKeypointAP,
+        _coco_from,
+        _sigmas,
+        pose_job_budget,
+        tune_threshold,
+    )
     from benchmarks.stages import StageRunner
     root, work, ckpts = tiny_job
     budget = pose_job_budget(work)

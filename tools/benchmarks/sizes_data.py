@@ -4,10 +4,11 @@ The library's generator renders people 40-100% of the image height. Mixed sizes 
 20 to 300 pixels tall) come from rendering large images once (``generate_coco_people``,
 its own split name, so no image is shared with train/tune/val) and shrinking each whole
 image by its own factor with ``cv2.INTER_AREA`` (anti-aliased, like a camera farther
-away). Shrinking the whole image keeps the annotations exact: every coordinate maps by
-the pixel-centre rule ``x' = (x + 0.5) * s - 0.5`` (the rule ``cv2.resize`` samples by),
-boxes and areas scale with ``s`` and ``s**2``. Images are written as PNG (no second
-JPEG loss). The same writer makes the real low-resolution copy of val (every image x1/4).
+away). Shrinking the whole image keeps the annotations exact: every coordinate (keypoints,
+the box corner) maps by the pixel-centre rule ``x' = (x + 0.5) * s - 0.5`` (the rule
+``cv2.resize`` samples by), box sizes and areas scale with ``s`` and ``s**2``. Images are
+written as PNG (no second JPEG loss). The same writer makes the real low-resolution copy of
+val (every image x1/4).
 """
 import hashlib
 import json
@@ -20,7 +21,7 @@ import numpy as np
 
 from lrpose_mm.fileio import atomic_json_dump, atomic_path
 
-RESCALE_VERSION = 'rescale-1'
+RESCALE_VERSION = 'rescale-2'  # 2: box corner by the pixel-centre rule
 
 
 def size_factors(num_images: int, scale_range: Tuple[float, float], seed: int,
@@ -45,7 +46,9 @@ def _scale_ann(ann: dict, sx: float, sy: float) -> dict:
     a['keypoints'] = [round(float(v), 3) if i % 3 != 2 else int(v)
                       for i, v in enumerate(kp.reshape(-1))]
     x, y, w, h = (float(v) for v in ann['bbox'])
-    a['bbox'] = [x * sx, y * sy, w * sx, h * sy]
+    # the box corner by the same rule as the keypoints: the crop window (box centre) maps
+    # exactly like the person, so a crop of the shrunk image sees the same window
+    a['bbox'] = [(x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5, w * sx, h * sy]
     a['area'] = float(ann['area']) * sx * sy
     if 'height_px' in a:
         a['height_px'] = float(a['height_px']) * sy

@@ -198,8 +198,8 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
     img_pos = np.array([pos[int(i)] for i in inst['img_id']])
     results = json.loads(Path(rec.files['coco']).read_text())
     row = RowStats(label, rec)
-    row.ap['all'] = bootstrap(CocoKeypointAP(_coco_from(gt_data), copy.deepcopy(results), sigmas, image_ids),
-                              idx)
+    ap = CocoKeypointAP(_coco_from(gt_data), copy.deepcopy(results), sigmas, image_ids)
+    row.ap['all'] = bootstrap(ap, idx)
     row.pck['all'] = bootstrap(per_image_pck(hits, img_pos, len(image_ids)), idx)
     row.people['all'] = len(anns)
     if 'sr_path' in inst:
@@ -218,9 +218,57 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
         res_b = [r for r, p in zip(results, res_person) if labels[p] == b]
         row.pck[b] = bootstrap(per_image_pck(hits[sel], img_pos[sel], len(image_ids)), idx)
         if res_b:
-            row.ap[b] = bootstrap(CocoKeypointAP(_coco_from(gt_b), copy.deepcopy(res_b), sigmas, image_ids),
-                                  idx)
+            ap = CocoKeypointAP(_coco_from(gt_b), copy.deepcopy(res_b), sigmas, image_ids)
+            row.ap[b] = bootstrap(ap, idx)
     return row
+
+
+def lr_input_gap(sim_cfg: Config, real_cfg: Config, factor: int,
+                 max_people: int = 300) -> dict:
+    """How far the real LR crops are from the simulated ones, pixel by pixel, on the same
+    people (the first ``max_people``): mean absolute difference (0-255) as cropped, and
+    with the real crop moved by the sampling phase of the two routes.
+
+    ``TopdownAffine`` maps the box centre to the crop centre at any size, so a crop taken
+    at the HR size and reduced ``factor`` x samples the person ``(factor - 1) / (2 *
+    factor)`` LR pixels (0.375 at x4) away from a crop taken at the LR size: same window,
+    other sampling phase (the estimator's ``coord_mode`` maps each back exactly). What is
+    left after removing that phase is the resampling kernels' difference.
+    """
+    import cv2
+    from mmengine.registry import DefaultScope
+    from mmpose.datasets.transforms import TopdownAffine
+    from mmpose.registry import DATASETS
+    from mmpose.structures.bbox import get_warp_matrix
+
+    def dataset(cfg: Config, until: str):
+        ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+        pipe = list(ds_cfg.pipeline)
+        ds_cfg.pipeline = pipe[:[t['type'] for t in pipe].index(until)]
+        return DATASETS.build(ds_cfg)
+
+    w, h = next(t for t in real_cfg.test_dataloader.dataset.pipeline
+                if t['type'] == 'TopdownAffine')['input_size']
+    phase = (factor - 1) / (2 * factor)
+    mad = {0.0: [], phase: []}
+    with DefaultScope.overwrite_default_scope('mmpose'):
+        sim, real = dataset(sim_cfg, 'PackSRPoseInputs'), dataset(real_cfg, 'TopdownAffine')
+        if len(sim) != len(real):
+            raise ValueError(f'simulated and real LR sets differ: {len(sim)} vs {len(real)} '
+                             'people')
+        for i in range(min(max_people, len(sim))):
+            a, r = np.asarray(sim[i]['img'], np.float64), real[i]
+            scale = TopdownAffine._fix_aspect_ratio(r['bbox_scale'], w / h)[0]
+            for shift in mad:
+                centre = r['bbox_center'][0] + shift * scale / np.array([w, h])
+                warp = get_warp_matrix(centre, scale, 0, (w, h))
+                x = cv2.warpAffine(r['img'], warp, (int(w), int(h)), flags=cv2.INTER_LINEAR)
+                if x.shape != a.shape:
+                    raise ValueError(f'real crop {x.shape} vs simulated crop {a.shape}')
+                mad[shift].append(float(np.abs(a - x).mean()))
+    return dict(people=len(mad[0.0]), crop_size=[int(h), int(w)], phase_lr_px=phase,
+                mean_abs_diff=float(np.mean(mad[0.0])),
+                mean_abs_diff_phase_aligned=float(np.mean(mad[phase])))
 
 
 # ---------------------------------------------------------------------------- threshold
@@ -376,7 +424,7 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
         real_gt = json.loads(Path(lr['ann_file']).read_text())
         image_ids = sorted(im['id'] for im in sim_gt['images'])
         idx = resample_indices(len(image_ids), budget.n_resamples, budget.seed)
-        pairs = {}
+        pairs, gap = {}, None
         for key in keys:
             cfg = load_row_config(ckpts[key])
             sim_cfg = configure(cfg, budget, data_root, 1, budget.seed, 'val')
@@ -388,8 +436,10 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
                                dict(data=lr['cache_key']), files=DUMP_FILES)
             pairs[key] = (evaluate_stage(key, sim, sim_gt, image_ids, idx, buckets=False),
                           evaluate_stage(key, real, real_gt, image_ids, idx, buckets=False))
+            if gap is None:  # the same two pipelines for every row
+                gap = lr_input_gap(sim_cfg, real_cfg, sizes.lowres_factor)
         print('[real-LR 2/2] done', flush=True)
-        report['real_lr'] = sizes_report.real_lr_section(pairs, sizes.lowres_factor)
+        report['real_lr'] = sizes_report.real_lr_section(pairs, sizes.lowres_factor, gap)
 
     report['meta'] = dict(
         command=command, machine=machine(), sizes_budget=asdict(sizes),

@@ -58,10 +58,12 @@ def sizes_section(rows: Dict, data: dict, threshold: float,
               'people 128-320 px tall, each whole image shrunk by its own factor: people '
               f'about 20-300 px), {data["num_people"]} people, GT boxes, CocoMetric on the '
               'full images'),
-        threshold=threshold, tuning=tuning, buckets=buckets, table=table, differences=diffs, target=target)
+        threshold=threshold, tuning=tuning, buckets=buckets, table=table, differences=diffs,
+        target=target)
 
 
-def real_lr_section(pairs: Dict[str, Tuple], factor: int) -> dict:
+def real_lr_section(pairs: Dict[str, Tuple], factor: int,
+                    input_gap: Optional[dict] = None) -> dict:
     """Simulated vs real LR per model, with the paired difference real - simulated."""
     out = []
     for key, (sim, real) in pairs.items():
@@ -72,12 +74,12 @@ def real_lr_section(pairs: Dict[str, Tuple], factor: int) -> dict:
             row.update({f'{m.upper()}_sim': s.interval(), f'{m.upper()}_real': r.interval(),
                         f'd{m.upper()}': d, f'{m.upper()}_verdict': verdict(d)})
         out.append(row)
-    return dict(factor=factor, rows=out)
+    return dict(factor=factor, rows=out, input_gap=input_gap)
 
 
 def _md_sizes(sec: dict) -> List[str]:
     b = sec['buckets']
-    lines = [f'## Mixed sizes: AP by person height (GT box, px), 95% bootstrap intervals', '',
+    lines = ['## Mixed sizes: AP by person height (GT box, px), 95% bootstrap intervals', '',
              sec['data'] + f'. Adaptive threshold: crop-region height {sec["threshold"]:g} px'
              + (' (default: the pose input height).' if not sec.get('tuning') else
                 ' (chosen on the sizes-tune split, see below).'), '']
@@ -125,14 +127,26 @@ def _md_real(sec: dict) -> List[str]:
                      f' | {fmt_interval(r["dAP"])} | {r["AP_verdict"]} | '
                      f'{fmt_interval(r["PCK_sim"])} | {fmt_interval(r["PCK_real"])} | '
                      f'{fmt_interval(r["dPCK"])} | {r["PCK_verdict"]} |')
+    gap = sec.get('input_gap')
+    if gap:
+        lines += ['', f'Network inputs compared on {gap["people"]} of these people '
+                  f'({gap["crop_size"][0]}x{gap["crop_size"][1]} crops, 0-255): real and '
+                  f'simulated differ by {gap["mean_abs_diff"]:.1f} grey levels on average as '
+                  f'cropped, {gap["mean_abs_diff_phase_aligned"]:.1f} once the real crop is '
+                  f'moved by the {gap["phase_lr_px"]:.3f} LR-pixel sampling phase between a '
+                  'crop taken at the HR size and reduced, and a crop taken at the LR size '
+                  '(TopdownAffine maps the box centre to the crop centre at either size; the '
+                  'estimator\'s coord_mode maps each back to the image exactly, so the phase '
+                  'moves the pixels, not the keypoints). What remains is the resampling '
+                  'kernels.']
     return lines + ['', 'A gap can only come from the LR pixels: the people, boxes and models '
                     'are the same and both metrics are invariant to scaling the whole image. '
                     'The simulated input is an antialiased bicubic x4 reduction of a crop that '
-                    'was itself bilinearly resampled at the HR size; the real input is an area '
+                    'was bilinearly resampled at the HR size; the real input is an area '
                     'reduction of the whole image followed by a bilinear warp at the LR size '
-                    '(sub-pixel phase and interpolation blur differ, the LR warp aliases more). '
-                    'Models fine-tuned on the simulated degradation see a slightly different '
-                    'input distribution in the real pipeline.', '']
+                    '(other sampling phase, other blur; the LR warp aliases more). Models '
+                    'fine-tuned on the simulated degradation see a slightly different input '
+                    'distribution in the real pipeline.', '']
 
 
 def write_report(out_dir: Path, report: dict) -> dict:
