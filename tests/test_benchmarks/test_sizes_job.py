@@ -216,4 +216,6 @@ def test_threshold_tuning_composes_the_two_routes(tiny_job):
     for thr, route in ((32.0, 'never-sr'), (256.0, 'always-sr')):  # everyone one way
         res = json.loads(Path(recs[f'sizes-tune-{route}'].files['coco']).read_text())
         own = CocoKeypointAP(_coco_from(gt), res, _sigmas(), ids)(np.arange(len(ids)))
-        assert out['grid'][str(thr)] == pytest.approx(own, abs=1e-12)
+        assert out['grid'][str(thr)]['AP'] == pytest.approx(own, abs=1e-12)
+        pck = recs[f'sizes-tune-{route}'].metrics['pck0.1/PCK']
+        assert out['grid'][str(thr)]['PCK'] == pytest.approx(pck, abs=1e-6)

@@ -127,6 +127,7 @@ class RowStats:
     pck: Dict[str, Bootstrapped] = field(default_factory=dict)
     people: Dict[str, int] = field(default_factory=dict)
     sr_share: Optional[float] = None  # fraction of people routed to the SR path
+    sr_share_by_bucket: Dict[str, float] = field(default_factory=dict)
 
 
 def _coco_from(data: dict):
@@ -213,6 +214,8 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
         row.people[b] = int(sel.sum())
         if not sel.any():
             continue
+        if 'sr_path' in inst:
+            row.sr_share_by_bucket[b] = float(np.mean(inst['sr_path'][sel] == 'sr'))
         gt_b = dict(gt_data, annotations=[a for a in gt_data['annotations']
                                           if ann_bucket[a['id']] == b])
         res_b = [r for r, p in zip(results, res_person) if labels[p] == b]
@@ -300,10 +303,25 @@ def routed_ap(never: StageRecord, always: StageRecord, heights: np.ndarray,
     return ap(np.arange(len(image_ids)))
 
 
+def routed_pck(never: Dict[str, np.ndarray], always: Dict[str, np.ndarray],
+               heights: np.ndarray, threshold: float) -> float:
+    """PCK@0.1 (MMPose's ``PCKAccuracy``) of adaptive routing at ``threshold``, composed
+    per person from the never-SR and always-SR dumps (same people, same order)."""
+    if not (np.array_equal(never['img_id'], always['img_id'])
+            and np.allclose(never['bbox'], always['bbox'])):
+        raise ValueError('the never-SR and always-SR dumps do not list the same people')
+    hits = [person_hits(d['pred'], d['gt'], d['mask'], d['bbox']) for d in (never, always)]
+    mixed = np.where((heights >= threshold)[:, None], hits[0], hits[1])
+    ids = np.unique(never['img_id'])
+    pos = np.searchsorted(ids, never['img_id'])
+    return per_image_pck(mixed, pos, len(ids))(np.arange(len(ids)))
+
+
 def tune_threshold(runner: StageRunner, base: Config, checkpoint: str, data: dict,
                    default: float) -> dict:
     """Choose the adaptive threshold on the tune split: the grid value with the highest
-    composed AP (ties: the one nearest the default)."""
+    composed AP, then PCK@0.1 (an untrained model has AP 0 everywhere); remaining ties go
+    to the value nearest the default."""
     gt_data = json.loads(Path(data['ann_file']).read_text())
     image_ids = sorted(im['id'] for im in gt_data['images'])
     recs = {}
@@ -311,15 +329,18 @@ def tune_threshold(runner: StageRunner, base: Config, checkpoint: str, data: dic
         cfg = _with_pipeline(base, routed_pipeline(base, thr))
         recs[route] = runner.test(f'sizes-tune-{route}', cfg, checkpoint,
                                   dict(data=data['cache_key']), files=DUMP_FILES)
-    heights = region_heights(load_instances(recs['never-sr'].files['instances']),
-                             _with_pipeline(base, routed_pipeline(base, NEVER_SR)))
-    grid = {t: routed_ap(recs['never-sr'], recs['always-sr'], heights, t, gt_data, image_ids)
+    never = load_instances(recs['never-sr'].files['instances'])
+    always = load_instances(recs['always-sr'].files['instances'])
+    heights = region_heights(never, _with_pipeline(base, routed_pipeline(base, NEVER_SR)))
+    grid = {t: (routed_ap(recs['never-sr'], recs['always-sr'], heights, t, gt_data,
+                          image_ids), routed_pck(never, always, heights, t))
             for t in THRESHOLD_GRID}
     best = max(grid.values())
-    chosen = min((t for t, v in grid.items() if v >= best - 1e-12),
+    chosen = min((t for t, v in grid.items() if np.allclose(v, best, atol=1e-12)),
                  key=lambda t: abs(t - default))
-    return dict(grid={str(k): v for k, v in grid.items()}, chosen=chosen, default=default,
-                num_images=data['num_images'], num_people=data['num_people'])
+    return dict(grid={str(k): dict(AP=v[0], PCK=v[1]) for k, v in grid.items()},
+                chosen=chosen, default=default, num_images=data['num_images'],
+                num_people=data['num_people'])
 
 
 # ---------------------------------------------------------------------------- the job
@@ -408,6 +429,7 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
                           dict(data=data['cache_key']), files=DUMP_FILES)
         rows['hr-oracle'] = evaluate_stage('hr-oracle', rec, gt_data, image_ids, idx)
         rows['hr-oracle'].sr_share = None  # no SR neck: its sr_path is nominal
+        rows['hr-oracle'].sr_share_by_bucket = {}
         report['sizes'] = sizes_report.sizes_section(rows, data, threshold, tuning)
         print('[sizes 3/3] done', flush=True)
 

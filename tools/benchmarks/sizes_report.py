@@ -26,6 +26,7 @@ def sizes_section(rows: Dict, data: dict, threshold: float,
     table = []
     for key, r in rows.items():
         table.append(dict(row=key, label=LABELS.get(key, key), sr_share=r.sr_share,
+                          sr_share_by_bucket=r.sr_share_by_bucket,
                           people={b: r.people.get(b, 0) for b in buckets},
                           AP={b: r.ap[b].interval() if b in r.ap else None for b in buckets},
                           PCK={b: r.pck[b].interval() if b in r.pck else None for b in buckets}))
@@ -93,7 +94,11 @@ def _md_sizes(sec: dict) -> List[str]:
                          + ' | '.join(fmt_interval(r[metric][x]) for x in b) + ' |')
         lines.append('')
     people = sec['table'][0]['people']
-    lines += ['people per bucket: ' + ', '.join(f'{k} {v}' for k, v in people.items()), '',
+    adaptive = next((r for r in sec['table'] if r['row'] == 'adaptive'), None)
+    lines += ['people per bucket: ' + ', '.join(f'{k} {v}' for k, v in people.items())
+              + ('; adaptive sends to the SR path: ' + ', '.join(
+                  f'{k} {v:.0%}' for k, v in adaptive['sr_share_by_bucket'].items())
+                 if adaptive else ''), '',
               '**Paired differences (adaptive − other)**', '',
               '| difference | bucket | metric | Δ [95% CI] | verdict |', '|---|---|---|---|---|']
     for d in sec['differences']:
@@ -107,9 +112,11 @@ def _md_sizes(sec: dict) -> List[str]:
     tuning = sec.get('tuning')
     if tuning:
         lines += ['', f'**Threshold chosen on the tune split** ({tuning["num_images"]} other '
-                  f'images, {tuning["num_people"]} people; AP of never-SR/always-SR predictions '
-                  'routed at each threshold; the evaluation images were not used): '
-                  + ', '.join(f'{float(k):g} px {v:.3f}' for k, v in tuning['grid'].items())
+                  f'images, {tuning["num_people"]} people; AP / PCK@0.1 of the never-SR and '
+                  'always-SR predictions routed at each threshold; highest AP, then PCK; the '
+                  'evaluation images were not used): '
+                  + ', '.join(f'{float(k):g} px {v["AP"]:.3f} / {v["PCK"]:.3f}'
+                              for k, v in tuning['grid'].items())
                   + f' -> {tuning["chosen"]:g} px (default {tuning["default"]:g})']
     return lines + ['']
 
