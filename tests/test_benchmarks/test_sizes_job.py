@@ -173,6 +173,8 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     assert [r['row'] for r in real] == ['pdsr'] and real[0]['people'] > 0
     # the recorded paths are what the threshold says for each person's crop region
     stage = json.loads(next((work / 'sizes-adaptive').glob('*/stage.json')).read_text())
+    assert rows['adaptive']['AP']['all'][0] == pytest.approx(stage['metrics']['coco/AP'])
+    assert rows['adaptive']['PCK']['all'][0] == pytest.approx(stage['metrics']['pck0.1/PCK'])
     inst = load_instances(stage['files']['instances'])
     heights = region_heights(inst, Config.fromfile(str(next(
         (work / 'sizes-adaptive').glob('*/*.py')))))
@@ -219,3 +221,37 @@ def test_threshold_tuning_composes_the_two_routes(tiny_job):
         assert out['grid'][str(thr)]['AP'] == pytest.approx(own, abs=1e-12)
         pck = recs[f'sizes-tune-{route}'].metrics['pck0.1/PCK']
         assert out['grid'][str(thr)]['PCK'] == pytest.approx(pck, abs=1e-6)
+
+
+def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
+    """Perfect predictions everywhere except one 96-160 px person: that bucket alone drops."""
+    from benchmarks.sizes_job import evaluate_stage
+    from benchmarks.stages import StageRecord
+    from benchmarks.stats import resample_indices
+    rng = np.random.default_rng(0)
+    people = [(1, 30.0), (1, 70.0), (1, 200.0), (2, 120.0), (2, 40.0)]  # (image, height)
+    anns, res, dump = [], [], dict(pred=[], gt=[], mask=[], bbox=[], img_id=[], pred_scores=[])
+    for i, (img, h) in enumerate(people):
+        x0, y0, w = 10.0 + 60 * i, 20.0, h / 2
+        kp = np.stack([x0 + rng.uniform(0, w, 17), y0 + rng.uniform(0, h, 17)], 1)
+        anns.append(dict(id=i + 1, image_id=img, category_id=1, iscrowd=0, num_keypoints=17,
+                         bbox=[x0, y0, w, h], area=w * h,
+                         keypoints=np.concatenate([kp, np.full((17, 1), 2)], 1).ravel().tolist()))
+        pred = kp + (50.0 if h == 120.0 else 0.0)  # the 96-160 person is missed
+        res.append(dict(image_id=img, category_id=1, score=1.0,
+                        keypoints=np.concatenate([pred, np.ones((17, 1))], 1).ravel().tolist()))
+        for k, v in dict(pred=pred, gt=kp, mask=np.ones(17, bool), img_id=img,
+                         bbox=[x0, y0, x0 + w, y0 + h], pred_scores=np.ones(17)).items():
+            dump[k].append(v)
+    gt = dict(images=[dict(id=i, width=400, height=300, file_name=f'{i}.png') for i in (1, 2)],
+              annotations=anns, categories=[dict(id=1, name='person')])
+    (tmp_path / 'coco.json').write_text(json.dumps(res))
+    np.savez(tmp_path / 'inst.npz', **{k: np.asarray(v) for k, v in dump.items()})
+    rec = StageRecord('x', 'k', str(tmp_path), 0.0, files=dict(
+        coco=str(tmp_path / 'coco.json'), instances=str(tmp_path / 'inst.npz')))
+    row = evaluate_stage('x', rec, gt, [1, 2], resample_indices(2, 10))
+    assert row.people == {'all': 5, '<48': 2, '48-96': 1, '96-160': 1, '>=160': 1}
+    for b in ('<48', '48-96', '>=160'):
+        assert row.ap[b].point == pytest.approx(1.0) and row.pck[b].point == 1.0
+    assert row.ap['96-160'].point == 0.0 and row.pck['96-160'].point == 0.0
+    assert 0.5 < row.ap['all'].point < 1.0
