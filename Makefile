@@ -1,6 +1,6 @@
 # lrpose_mm entry points. Each target installs what it needs first (idempotent, fast when done).
 PY := .venv/bin/python
-.PHONY: install benchmark benchmark-long tune ablation quick action test test-fast lint clean
+.PHONY: install benchmark benchmark-long tune ablation quick sizes action test test-fast lint clean
 
 install:
 	bash tools/install.sh
@@ -23,6 +23,11 @@ ablation: install
 # A few-minute smoke version of the main job (the whole path, intervals included).
 quick: install
 	$(PY) tools/benchmark.py --quick --out reports/quick --work-dir work_dirs/quick
+
+# Mixed sizes (people 20-300 px: never-SR / always-SR / adaptive by size bucket) and real
+# low-resolution input vs simulated, on the checkpoints of `make benchmark` (run it first).
+sizes: install
+	$(PY) tools/size_benchmark.py --work-dir work_dirs/benchmark --out reports/sizes
 
 # Low-resolution action recognition on procedural actions, with the benchmark's pose models
 # (run `make benchmark` first): ST-GCN on GT / LR-direct / bicubic / PDSR skeletons.
