@@ -34,6 +34,7 @@ from .stats import (
 )
 
 CONFIG_PREFIX = 'lrpose_mm::synthetic/'
+TRAIN_CFG_SPLIT = 'val'  # named in a training config's evaluation fields, never read by it
 
 
 @dataclass
@@ -322,8 +323,10 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
 
     runner = StageRunner(work_dir)
     print(f'[2/6] HR oracle: {budget.hr_iters} iterations from scratch', flush=True)
+    # a training never validates (val_interval > max_iters): its configs carry the val split in
+    # their unused evaluation fields whichever split evaluates it, so --split tune reuses them
     hr_cfg = configure(load_config(HR_ORACLE.config), budget, data_root, budget.hr_iters,
-                       budget.seed, split)
+                       budget.seed, TRAIN_CFG_SPLIT)
     hr = runner.train(HR_ORACLE.key, hr_cfg, dict(data=data_key))
     rows: Dict[str, RowEval] = {HR_ORACLE.key: RowEval(HR_ORACLE, [hr], [])}
 
@@ -333,7 +336,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
         rows[v.key] = RowEval(v, [], [])
         for s in range(budget.ft_seeds):
             cfg = configure(v.load(), budget, data_root, budget.ft_iters,
-                            budget.seed + s, split, load_from=hr.checkpoint)
+                            budget.seed + s, TRAIN_CFG_SPLIT, load_from=hr.checkpoint)
             name = v.key if s == 0 else f'{v.key}-seed{budget.seed + s}'
             rows[v.key].train.append(runner.train(name, cfg, dict(data=data_key, parent=hr.key)))
 
