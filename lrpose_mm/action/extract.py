@@ -282,6 +282,7 @@ def extract_dataset(pose_config: Union[str, Any], checkpoint: Optional[str],
         ``report_file``, ``failures_file``, ``log_file``, ``seconds``.
     """
     t_start = time.perf_counter()
+    resolve_backend(settings.video_backend)   # e.g. decord asked for but missing: before any write
     entries = parse_video_list(video_list, default_split=job.default_split,
                                val_ratio=job.val_ratio)
     out_file = os.path.abspath(out_file)
