@@ -23,10 +23,10 @@ Examples::
 
 Exit status: 0 when every video was extracted, 3 when some failed (they are
 listed in ``<out>.failures.json`` with the reason; the annotation file holds
-the others), 2 for invalid arguments or a work folder made with other
-settings or a work folder that is not the extractor's. The annotation file is
-MMAction2's PoseDataset pickle (PoseDataset
-reads nothing else); the work folder holds only JSON and ``.npz``.
+the others), 2 for invalid arguments, a work folder made with other settings,
+or a work folder that is not the extractor's. The annotation file is
+MMAction2's PoseDataset pickle (PoseDataset reads nothing else); the work
+folder holds only JSON and ``.npz``.
 """
 import argparse
 import json
