@@ -408,3 +408,26 @@ def test_detector_boxes_are_ranked_and_filtered(pose_model, clips, tmp_path,
     assert a['keypoint'].shape[0] == 2  # two persons: the 0.9 box, then 0.6
     rep = json.loads(Path(s['report_file']).read_text())['videos'][0]
     assert rep['boxes'] == 'detector' and rep['crops'] == 2 * 12
+
+
+def test_real_lr_setting_runs_the_sr_model_on_lr_crops(clips, tmp_path):
+    """``ExtractSettings(real_lr=True)``: the SR model's test pipeline loses its
+    simulated degradation and warps crops straight to the LR size; the
+    pipeline is part of the saved settings (a plain rerun is refused)."""
+    from mmpose.apis import init_model
+
+    from lrpose_mm.action import PoseRunner
+    from lrpose_mm.config import load_config
+    cfg = load_config('lrpose_mm::synthetic/pdsr-x4_hrnet-tiny_synthetic-lr32x24.py')
+    model = init_model(cfg, None, device='cpu')
+    runner = PoseRunner(model, real_lr=True)
+    assert 'LowResDegrade' not in runner.describe_pipeline()
+    assert 'TopdownAffine(24, 32)' in runner.describe_pipeline()
+    v = sorted((clips / 'videos').glob('*.mp4'))[0]
+    entry = [dict(path=str(v), label=0)]
+    s = _run(model, entry, tmp_path / 'r.pkl', real_lr=True, batch_size=8)
+    assert s['num_ok'] == 1
+    a = _load(tmp_path / 'r.pkl')['annotations'][0]
+    assert a['keypoint'].shape == (1, 12, 17, 2) and np.isfinite(a['keypoint']).all()
+    with pytest.raises(SettingsMismatchError, match='model|real_lr'):
+        _run(model, entry, tmp_path / 'r.pkl', batch_size=8)
