@@ -19,7 +19,7 @@ import torch
 from rrdbnet import RRDBNet  # beside this script
 
 import lrpose_mm  # noqa: F401
-from lrpose_mm.benchmark.cost import complexity, estimator_complexity, throughput_side_by_side
+from lrpose_mm.analysis import complexity, estimator_complexity, throughput_side_by_side
 from lrpose_mm.config import load_config
 from lrpose_mm.fileio import atomic_json_dump
 

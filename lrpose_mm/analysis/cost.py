@@ -5,7 +5,6 @@ from typing import Callable, Dict, Tuple
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.analysis import get_model_complexity_info
 
 
@@ -60,53 +59,3 @@ def throughput_side_by_side(runs: Dict[str, Tuple[Callable, torch.Tensor]], roun
             if r >= warmup:
                 times[name].append(dt)
     return {k: runs[k][1].shape[0] / statistics.median(v) for k, v in times.items()}
-
-
-class _DenseBlock(nn.Module):
-    def __init__(self, ch: int, growth: int) -> None:
-        super().__init__()
-        self.convs = nn.ModuleList(nn.Conv2d(ch + i * growth, growth if i < 4 else ch, 3, 1, 1)
-                                   for i in range(5))
-
-    def forward(self, x):
-        feats = [x]
-        for i, conv in enumerate(self.convs):
-            y = conv(torch.cat(feats, 1))
-            if i < 4:
-                feats.append(F.leaky_relu(y, 0.2))
-        return x + 0.2 * y
-
-
-class _RRDB(nn.Module):
-    def __init__(self, ch: int, growth: int) -> None:
-        super().__init__()
-        self.blocks = nn.Sequential(*[_DenseBlock(ch, growth) for _ in range(3)])
-
-    def forward(self, x):
-        return x + 0.2 * self.blocks(x)
-
-
-class HeavySRFrontEnd(nn.Module):
-    """An ESRGAN-sized RRDBNet x4 (23 RRDBs, 64 channels, growth 32), for cost comparison only.
-
-    Built here with random weights: it is timed and counted, never trained or
-    used for accuracy. It shows what a cascaded general-purpose SR front end
-    would cost in front of the pose network.
-    """
-
-    def __init__(self, num_blocks: int = 23, ch: int = 64, growth: int = 32) -> None:
-        super().__init__()
-        self.head = nn.Conv2d(3, ch, 3, 1, 1)
-        self.body = nn.Sequential(*[_RRDB(ch, growth) for _ in range(num_blocks)])
-        self.body_conv = nn.Conv2d(ch, ch, 3, 1, 1)
-        self.up1 = nn.Conv2d(ch, ch, 3, 1, 1)
-        self.up2 = nn.Conv2d(ch, ch, 3, 1, 1)
-        self.hr_conv = nn.Conv2d(ch, ch, 3, 1, 1)
-        self.out = nn.Conv2d(ch, 3, 3, 1, 1)
-
-    def forward(self, x):
-        feat = self.head(x)
-        feat = feat + self.body_conv(self.body(feat))
-        feat = F.leaky_relu(self.up1(F.interpolate(feat, scale_factor=2, mode='nearest')), 0.2)
-        feat = F.leaky_relu(self.up2(F.interpolate(feat, scale_factor=2, mode='nearest')), 0.2)
-        return self.out(F.leaky_relu(self.hr_conv(feat), 0.2))
