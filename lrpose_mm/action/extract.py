@@ -170,7 +170,6 @@ class _Job:
         self.work.save_result(key, res)
         return dict(result=res)
 
-
     def run_all(self, entries: Sequence[VideoEntry]):
         """Every video in turn: ``(results by frame_dir, failures, reports, n_resumed)``."""
         results: Dict[str, Dict] = {}
@@ -195,6 +194,7 @@ class _Job:
         if bar is not None:
             bar.close()
         return results, failures, reports, n_resumed
+
 
 def _log_report(rep: Dict[str, Any]) -> None:
     name = rep['frame_dir']
