@@ -1,17 +1,28 @@
 # lrpose_mm entry points. Each target installs what it needs first (idempotent, fast when done).
 PY := .venv/bin/python
-.PHONY: install benchmark quick action test test-fast lint clean
+.PHONY: install benchmark benchmark-long tune ablation quick action test test-fast lint clean
 
 install:
 	bash tools/install.sh
 
-# The main job: procedural LR people -> five-variant benchmark -> report folder.
+# The main job: procedural LR people -> five variants + MMPose's peer + HR oracle -> report
+# with 95% bootstrap intervals (about 30 min on 2 CPU cores; iterations shrink alike on slower ones).
 benchmark: install
-	$(PY) tools/benchmark.py --out reports/benchmark
+	$(PY) tools/benchmark.py --out reports/benchmark --work-dir work_dirs/benchmark
 
-# A few-minute smoke version of the main job.
+# The reference table: hours on 2 CPU cores (resumable: rerun to continue).
+benchmark-long: install
+	$(PY) tools/benchmark.py --budget long --out reports/benchmark-long --work-dir work_dirs/benchmark-long
+
+# Choosing settings: the same job evaluated on the tune split (never on val), and PDSR's ablation.
+tune: install
+	$(PY) tools/benchmark.py --split tune --out reports/tune --work-dir work_dirs/benchmark
+ablation: install
+	$(PY) tools/benchmark.py --split tune --ablation --out reports/ablation --work-dir work_dirs/benchmark
+
+# A few-minute smoke version of the main job (the whole path, intervals included).
 quick: install
-	$(PY) tools/benchmark.py --quick --out reports/quick
+	$(PY) tools/benchmark.py --quick --out reports/quick --work-dir work_dirs/quick
 
 # Low-resolution action recognition on procedural actions, with the benchmark's pose models
 # (run `make benchmark` first): ST-GCN on GT / LR-direct / bicubic / PDSR skeletons.

@@ -13,7 +13,8 @@ def complexity(module: nn.Module, *inputs) -> Tuple[float, float]:
 
     mmengine counts one multiply-add as one FLOP (like MMPose's model zoo tables).
     """
-    info = get_model_complexity_info(module, inputs=tuple(inputs), show_table=False, show_arch=False)
+    info = get_model_complexity_info(module, inputs=tuple(inputs), show_table=False,
+                                     show_arch=False)
     return info['params'] / 1e6, info['flops'] / 1e9
 
 

@@ -1,4 +1,5 @@
 """The shared stage runner: reuse only when every setting is unchanged, resume when cut."""
+import copy
 import sys
 from pathlib import Path
 
@@ -20,9 +21,9 @@ def tiny_cfg(tiny_topdown_cfg, tmp_path):
 
 def test_settings_key_follows_config_and_inputs(tiny_cfg):
     k = settings_key(tiny_cfg, dict(data='a'))
-    assert settings_key(tiny_cfg.copy(), dict(data='a')) == k
+    assert settings_key(copy.deepcopy(tiny_cfg), dict(data='a')) == k
     assert settings_key(tiny_cfg, dict(data='b')) != k
-    other = tiny_cfg.copy()
+    other = copy.deepcopy(tiny_cfg)
     other.optim_wrapper.optimizer.lr = 0.5
     assert settings_key(other, dict(data='a')) != k
 
@@ -34,7 +35,7 @@ def test_train_reuses_unchanged_stage_and_retrains_a_changed_one(tiny_cfg, tmp_p
     assert Path(first.checkpoint).is_file() and not first.reused
     again = StageRunner(tmp_path / 'work').train('hr', tiny_cfg, dict(data='a'))
     assert again.reused and again.checkpoint == first.checkpoint
-    changed = tiny_cfg.copy()
+    changed = copy.deepcopy(tiny_cfg)
     changed.randomness = dict(seed=1)
     other = StageRunner(tmp_path / 'work').train('hr', changed, dict(data='a'))
     assert not other.reused and other.key != first.key
@@ -45,10 +46,10 @@ def test_interrupted_training_resumes_from_its_checkpoint(tiny_cfg, tmp_path,
                                                           mmpose_scope_one_thread):
     import torch
     runner = StageRunner(tmp_path / 'work')
-    cut = tiny_cfg.copy()
+    cut = copy.deepcopy(tiny_cfg)
     rec = runner.train('hr', cut, None)
     # simulate an interruption after iteration 2 of a 3-iteration stage: same key folder
-    longer = tiny_cfg.copy()
+    longer = copy.deepcopy(tiny_cfg)
     longer.train_cfg.max_iters = 3
     key = settings_key(longer, None)
     wd = tmp_path / 'work' / 'hr' / key

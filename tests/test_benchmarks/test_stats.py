@@ -7,8 +7,15 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
-from benchmarks.stats import (Bootstrapped, CocoKeypointAP, bootstrap, per_image_pck,  # noqa: E402
-                              person_hits, resample_indices, verdict)
+from benchmarks.stats import (  # noqa: E402
+    Bootstrapped,
+    CocoKeypointAP,
+    bootstrap,
+    per_image_pck,
+    person_hits,
+    resample_indices,
+    verdict,
+)
 
 SIGMAS = [.026, .025, .025, .035, .035, .079, .079, .072, .072, .062, .062, .107, .107, .087,
           .087, .089, .089]

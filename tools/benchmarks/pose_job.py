@@ -8,13 +8,14 @@ the final evaluation. Every row is evaluated by MMPose's ``CocoMetric`` and
 ``PCKAccuracy`` with per-person dumps, from which ``stats`` draws paired bootstrap
 intervals over val images.
 """
+import copy
 import json
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -23,8 +24,14 @@ from lrpose_mm.fileio import atomic_json_dump
 
 from . import instance_dump  # noqa: F401  (registers KeypointInstanceDump)
 from .stages import StageRecord, StageRunner
-from .stats import (Bootstrapped, CocoKeypointAP, bootstrap, per_image_pck, person_hits,
-                    resample_indices)
+from .stats import (
+    Bootstrapped,
+    CocoKeypointAP,
+    bootstrap,
+    per_image_pck,
+    person_hits,
+    resample_indices,
+)
 
 CONFIG_PREFIX = 'lrpose_mm::synthetic/'
 
@@ -35,6 +42,13 @@ class Variant:
     label: str
     config: str
     sr: bool = False  # has an SR image (SR quality metric, picture grid)
+    overrides: Optional[dict] = None  # config changes on top of ``config`` (ablations)
+
+    def load(self) -> Config:
+        cfg = load_config(self.config)
+        if self.overrides:
+            cfg.merge_from_dict(self.overrides)
+        return cfg
 
 
 VARIANTS: List[Variant] = [
@@ -48,9 +62,33 @@ VARIANTS: List[Variant] = [
 ]
 HR_ORACLE = Variant('hr-oracle', 'HR oracle (128x96)', 'hr-oracle_hrnet-tiny_synthetic-128x96.py')
 
+# --ablation: PDSR with one change each, trained and evaluated like every row (on the tune
+# split: the outcome chooses the PDSR configuration, val never does)
+ABLATIONS: Dict[str, Tuple[str, dict]] = {
+    'pdsr-no-pixel': ('PDSR without the pixel term',
+                      dict(model=dict(sr_loss=dict(pixel_weight=0.0)))),
+    'pdsr-no-kpt': ('PDSR without the keypoint-weighted term',
+                    dict(model=dict(sr_loss=dict(kpt_weight=0.0)))),
+    'pdsr-no-feat': ('PDSR without the feature term',
+                     dict(model=dict(sr_loss=dict(feat_weight=0.0)))),
+    'pdsr-pose-only': ('PDSR with the pose loss only', dict(model=dict(sr_loss=dict(
+        pixel_weight=0.0, kpt_weight=0.0, feat_weight=0.0)))),
+    'pdsr-feat-early': ('PDSR, feature term on backbone.layer1',
+                        dict(model=dict(sr_loss=dict(feat_layers=['backbone.layer1'])))),
+    'pdsr-wide': ('PDSR, neck 2x wider (64 channels)',
+                  dict(model=dict(sr_neck=dict(mid_channels=64)))),
+    'pdsr-deep': ('PDSR, neck 2x deeper (8 blocks)', dict(model=dict(sr_neck=dict(num_blocks=8)))),
+}
+
 # relative cost of one training iteration (HR oracle = 1), measured on this kind of machine
 ITER_COST = {'hr-oracle': 1.0, 'lr-direct': 0.35, 'lr-direct-simcc': 0.35, 'bicubic': 1.0,
              'two-stage': 1.4, 'pdsr': 1.6}
+
+
+def ablation_variants() -> List[Variant]:
+    pdsr = next(v for v in VARIANTS if v.key == 'pdsr')
+    return [Variant(k, label, pdsr.config, sr=True, overrides=o)
+            for k, (label, o) in ABLATIONS.items()]
 
 
 @dataclass
@@ -59,8 +97,8 @@ class Budget:
     num_train_images: int = 1500
     num_tune_images: int = 150
     num_val_images: int = 450  # about 1100 val people
-    hr_iters: int = 1500
-    ft_iters: int = 300
+    hr_iters: int = 1800
+    ft_iters: int = 250
     batch_size: int = 32
     seed: int = 0
     ft_seeds: int = 1  # trainings per fine-tuned row (a second seed where the budget allows)
@@ -76,20 +114,22 @@ BUDGETS = {
     'long': Budget(num_train_images=4000, hr_iters=9000, ft_iters=1500, ft_seeds=2,
                    data_root='data/synthetic_people_long', minutes=0, n_resamples=1000),
     'quick': Budget(num_train_images=40, num_tune_images=8, num_val_images=16, hr_iters=12,
-                    ft_iters=4, batch_size=8, n_resamples=50, data_root='data/synthetic_people_quick',
+                    ft_iters=4, batch_size=8, n_resamples=50,
+                    data_root='data/synthetic_people_quick',
                     minutes=0),
 }
 
 
 def load_config(name: str) -> Config:
     """A benchmark config as a user gets it: from the installed package (MIM path)."""
-    return Config.fromfile(CONFIG_PREFIX + name)
+    from lrpose_mm.config import load_config as load_installed
+    return load_installed(CONFIG_PREFIX + name)
 
 
 def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int,
               split: str = 'val', load_from: Optional[str] = None) -> Config:
     """The benchmark's data, schedule and evaluation on top of a variant's config."""
-    cfg = cfg.copy()
+    cfg = copy.deepcopy(cfg)
     root = data_root.rstrip('/') + '/'
     ann = f'{root}annotations/person_keypoints_{split}.json'
     cfg.train_dataloader.dataset.data_root = root
@@ -161,7 +201,7 @@ def fit_iterations(budget: Budget, per_iter: float, variants: Sequence[Variant],
     """Shrink hr_iters/ft_iters alike so that training fits the budget; returns the factor."""
     if not budget.minutes:
         return 1.0
-    ft_cost = sum(ITER_COST[v.key] for v in variants) * budget.ft_seeds
+    ft_cost = sum(ITER_COST.get(v.key, ITER_COST['pdsr']) for v in variants) * budget.ft_seeds
     need = per_iter * (budget.hr_iters + budget.ft_iters * ft_cost)
     have = budget.minutes * 60 - fixed_seconds
     factor = float(min(1.0, max(0.05, have / max(need, 1e-6))))
@@ -184,12 +224,13 @@ class RowEval:
 def evaluate_rows(rows: Dict[str, RowEval], ann_file: str, n_resamples: int,
                   seed: int) -> np.ndarray:
     """Fill each row's AP and PCK (on all val images and on shared resamples)."""
+    import contextlib
+    import io
+
     from mmpose.datasets.datasets.utils import parse_pose_metainfo
     from xtcocotools.coco import COCO
 
     from .instance_dump import load_instances
-    import contextlib
-    import io
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(ann_file)
     image_ids = sorted(gt.getImgIds())
@@ -210,6 +251,24 @@ def evaluate_rows(rows: Dict[str, RowEval], ann_file: str, n_resamples: int,
     return idx
 
 
+def analyse_learner(rows: Dict[str, RowEval], ann_file: str) -> dict:
+    """Per-joint PCK and left/right collapse/swap rates of the HR oracle (and PDSR), and the
+    AP that the ground truth itself gets with noise: what limits the learner."""
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
+    from .error_analysis import ap_of_noisy_ground_truth, left_right, per_joint_pck
+    from .instance_dump import load_instances
+    meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
+    names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
+    out = dict(noisy_gt_ap=ap_of_noisy_ground_truth(ann_file, meta['sigmas']))
+    for key in (HR_ORACLE.key, 'pdsr'):
+        if key in rows and rows[key].test:
+            inst = load_instances(rows[key].test[0].files['instances'])
+            out[key] = dict(per_joint_pck=per_joint_pck(inst, names),
+                            left_right=left_right(inst, meta))
+    return out
+
+
 def _mean(items: List[Bootstrapped]) -> Bootstrapped:
     return Bootstrapped(float(np.mean([b.point for b in items])),
                         np.mean([b.samples for b in items], axis=0))
@@ -222,7 +281,7 @@ def machine() -> str:
 
 def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: str,
                        variants: Optional[Sequence[str]] = None, split: str = 'val',
-                       grid_people: int = 3) -> dict:
+                       grid_people: int = 3, ablation: bool = False) -> dict:
     """Run (or resume) the whole job and write the report; returns the report dict."""
     import torch
 
@@ -232,6 +291,11 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     out_dir, work_dir = Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     chosen = [v for v in VARIANTS if variants is None or v.key in variants]
+    if ablation:
+        if split != 'tune':
+            raise ValueError('--ablation chooses the PDSR configuration: it runs on the tune '
+                             'split only (--split tune), never on val')
+        chosen += ablation_variants()
     print(f'[1/6] data: procedural people under {budget.data_root}', flush=True)
     data = ensure_data(budget)
     data_root = str(Path(budget.data_root).resolve())
@@ -250,7 +314,8 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
         elapsed = time.time() - t_start
         fixed = elapsed + 60 + 25 * (len(chosen) + 1) * (1 + budget.num_val_images / 450)
         factor = fit_iterations(budget, per_iter, chosen, fixed)
-        print(f'      time budget: {per_iter:.2f} s per HR iteration here; iterations x{factor:.2f} '
+        print(f'      time budget: {per_iter:.2f} s per HR iteration here; '
+              f'iterations x{factor:.2f} '
               f'-> HR {budget.hr_iters}, fine-tune {budget.ft_iters}', flush=True)
     atomic_json_dump(dict(asdict(budget), time_factor=factor, seconds_per_hr_iter=per_iter),
                      str(saved))
@@ -267,7 +332,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     for v in chosen:
         rows[v.key] = RowEval(v, [], [])
         for s in range(budget.ft_seeds):
-            cfg = configure(load_config(v.config), budget, data_root, budget.ft_iters,
+            cfg = configure(v.load(), budget, data_root, budget.ft_iters,
                             budget.seed + s, split, load_from=hr.checkpoint)
             name = v.key if s == 0 else f'{v.key}-seed{budget.seed + s}'
             rows[v.key].train.append(runner.train(name, cfg, dict(data=data_key, parent=hr.key)))
@@ -276,16 +341,17 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     ordered = chosen + [HR_ORACLE]
     for v in ordered:
         for rec in rows[v.key].train:
-            cfg = configure(load_config(v.config), budget, data_root, 1, budget.seed, split)
+            cfg = configure(v.load(), budget, data_root, 1, budget.seed, split)
             rows[v.key].test.append(runner.test(
                 f'test-{rec.name}', cfg, rec.checkpoint, dict(data=data_key),
                 files=dict(coco='coco.keypoints.json', instances='instances.npz')))
     ann_file = f'{data_root}/annotations/person_keypoints_{split}.json'
     evaluate_rows(rows, ann_file, budget.n_resamples, budget.seed)
+    learner = analyse_learner(rows, ann_file)
 
     print('[5/6] cost (params, GFLOPs, CPU img/s side by side) and the picture grid', flush=True)
     models = pose_visual.load_models(
-        {v.key: (configure(load_config(v.config), budget, data_root, 1, budget.seed, split),
+        {v.key: (configure(v.load(), budget, data_root, 1, budget.seed, split),
                  rows[v.key].train[0].checkpoint) for v in ordered})
     for key, c in pose_visual.cost_table(models).items():
         rows[key].extra.update(c)
@@ -295,6 +361,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
 
     print('[6/6] report', flush=True)
     atomic_json_dump({k: dict(config=CONFIG_PREFIX + r.variant.config,
+                              overrides=r.variant.overrides or {},
                               checkpoint=r.train[0].checkpoint) for k, r in rows.items()},
                      str(work_dir / 'checkpoints.json'))
     meta = dict(
@@ -310,7 +377,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                   'resamples of val images, percentile 95%, paired across rows'),
         machine=machine(), command=command, budget=asdict(budget), time_factor=factor,
         seconds_per_hr_iter=per_iter, split=split, grid=grid is not None,
-        reused_stages=runner.reused(),
+        reused_stages=runner.reused(), learner=learner,
         stage_seconds={r.name: r.seconds for r in runner.log},
         wall_seconds=round(time.time() - t_start, 1))
     return pose_report.write_report(out_dir, rows, meta)
