@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SKIP = shutil.ignore_patterns('.git', '.venv', '__pycache__', '*.pyc', '*.egg-info', 'build',
                               'work_dirs', 'reports', 'data', '.mim', '.pytest_cache')
 

@@ -11,12 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
-BASKETBALL = SHARED_DATA / 'videos' / 'basketball_426x240.mp4'
-
-import lrpose_mm  # noqa: E402,F401  (compat fixes before mmaction.models)
-from lrpose_mm.action import (  # noqa: E402
+import lrpose_mm  # noqa: F401  (compat fixes before mmaction.models)
+from lrpose_mm.action import (
     DetectorSettings,
     ExtractJob,
     ExtractSettings,
@@ -28,15 +24,18 @@ from lrpose_mm.action import (  # noqa: E402
     parse_video_list,
     save_tracks,
 )
-from lrpose_mm.action import extract as extract_mod  # noqa: E402
-from lrpose_mm.apis import (  # noqa: E402
+from lrpose_mm.action import extract as extract_mod
+from lrpose_mm.apis import (
     compare_batched_vs_per_frame,
     inference_topdown_batched,
     inference_topdown_per_frame,
     samples_to_arrays,
 )
 
-from tiny_config import tiny_topdown_config  # noqa: E402
+from conftest import ROOT, SHARED_DATA
+from tiny_config import tiny_topdown_config
+
+BASKETBALL = SHARED_DATA / 'videos' / 'basketball_426x240.mp4'
 
 SETTING_FIELDS = {f.name for f in dataclasses.fields(ExtractSettings)}
 
@@ -357,6 +356,7 @@ def test_video_list_formats(tmp_path):
 # ----------------------------------------------------------------------------
 @pytest.mark.skipif(not BASKETBALL.exists(),
                     reason=f'shared test video not found at {BASKETBALL}')
+@pytest.mark.slow
 def test_real_video_decoding_and_extraction(pose_model, tmp_path):
     from lrpose_mm.action.video import decord_available
     backends = ['cv2'] + (['decord'] if decord_available() else [])
