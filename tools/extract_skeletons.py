@@ -23,9 +23,10 @@ Examples::
 
 Exit status: 0 when every video was extracted, 3 when some failed (they are
 listed in ``<out>.failures.json`` with the reason; the annotation file holds
-the others), 2 for invalid arguments or a work folder made with other
-settings. The annotation file is MMAction2's PoseDataset pickle (PoseDataset
-reads nothing else); the work folder holds only JSON and ``.npz``.
+the others), 2 for invalid arguments, a work folder made with other settings,
+or a work folder that is not the extractor's. The annotation file is
+MMAction2's PoseDataset pickle (PoseDataset reads nothing else); the work
+folder holds only JSON and ``.npz``.
 """
 import argparse
 import json
@@ -145,7 +146,7 @@ def main(argv=None) -> int:
         settings, job = _settings(args)
         summary = extract_dataset(args.pose_config, args.pose_checkpoint, video_list, args.out,
                                   settings, job)
-    except (SettingsMismatchError, ValueError) as e:
+    except (SettingsMismatchError, ValueError, FileExistsError) as e:   # incl. NotOwnedError
         print(f'ERROR: {e}', file=sys.stderr)
         return 2
     short = {k: v for k, v in summary.items() if k != 'failures'}

@@ -170,7 +170,6 @@ class _Job:
         self.work.save_result(key, res)
         return dict(result=res)
 
-
     def run_all(self, entries: Sequence[VideoEntry]):
         """Every video in turn: ``(results by frame_dir, failures, reports, n_resumed)``."""
         results: Dict[str, Dict] = {}
@@ -195,6 +194,7 @@ class _Job:
         if bar is not None:
             bar.close()
         return results, failures, reports, n_resumed
+
 
 def _log_report(rep: Dict[str, Any]) -> None:
     name = rep['frame_dir']
@@ -282,6 +282,7 @@ def extract_dataset(pose_config: Union[str, Any], checkpoint: Optional[str],
         ``report_file``, ``failures_file``, ``log_file``, ``seconds``.
     """
     t_start = time.perf_counter()
+    resolve_backend(settings.video_backend)   # e.g. decord asked for but missing: before any write
     entries = parse_video_list(video_list, default_split=job.default_split,
                                val_ratio=job.val_ratio)
     out_file = os.path.abspath(out_file)

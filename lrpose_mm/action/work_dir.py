@@ -9,7 +9,9 @@
 
 Everything that is read back is JSON or ``.npz`` loaded with
 ``allow_pickle=False``: a file planted in the work folder cannot run code
-(an old or foreign ``.pkl`` there is never opened). Every write is atomic.
+(an old or foreign ``.pkl`` there is never opened). Every write is atomic. The
+folder carries an ownership marker: a folder that is not empty and not an
+extraction work folder is refused, never written into.
 """
 import json
 import logging
@@ -18,10 +20,14 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
+from ..datasets.synthetic.ownership import claim_output_dir, only_names
 from ..fileio import atomic_json_dump, atomic_npz_dump, changed_settings, load_npz
 
 logger = logging.getLogger('lrpose_mm.action')
 
+OWNER = 'lrpose_mm.action.extract'
+#: what a work folder of an earlier version (before ownership markers) held
+_LEGACY_NAMES = ('settings.json', 'videos', 'failed', 'extract.log', 'report.json')
 ARRAY_KEYS = ('keypoint', 'keypoint_score')
 SHAPE_KEYS = ('img_shape', 'original_shape')
 
@@ -30,11 +36,29 @@ class SettingsMismatchError(RuntimeError):
     """The work folder holds results made with different settings."""
 
 
+def _is_legacy_work_dir(folder: str) -> bool:
+    """A work folder of an earlier version: its settings.json (with the
+    model fingerprint) and nothing but its own files and folders."""
+    try:
+        with open(os.path.join(folder, 'settings.json')) as f:
+            settings = json.load(f)
+    except (OSError, ValueError):
+        return False
+    return isinstance(settings, dict) and {'version', 'model'} <= set(settings) and \
+        only_names(folder, _LEGACY_NAMES + (r'\..*\.tmp', ))
+
+
 class ExtractWorkDir:
-    """Per-video results and failures of one extraction job."""
+    """Per-video results and failures of one extraction job.
+
+    The folder must be new, empty or an extraction work folder (marked; see
+    :func:`~lrpose_mm.datasets.synthetic.ownership.claim_output_dir`): a
+    folder of the user's is refused before anything is written, so nothing
+    there is replaced or deleted.
+    """
 
     def __init__(self, root: str):
-        self.root = os.path.abspath(root)
+        self.root = claim_output_dir(root, OWNER, legacy=_is_legacy_work_dir)
         self.videos = os.path.join(self.root, 'videos')
         self.failed = os.path.join(self.root, 'failed')
         os.makedirs(self.videos, exist_ok=True)

@@ -28,6 +28,7 @@ def test_settings_key_follows_config_and_inputs(tiny_cfg):
     assert settings_key(other, dict(data='a')) != k
 
 
+@pytest.mark.slow
 def test_train_reuses_unchanged_stage_and_retrains_a_changed_one(tiny_cfg, tmp_path,
                                                                   mmpose_scope_one_thread):
     runner = StageRunner(tmp_path / 'work')
@@ -42,6 +43,7 @@ def test_train_reuses_unchanged_stage_and_retrains_a_changed_one(tiny_cfg, tmp_p
     assert Path(first.checkpoint).is_file()  # the old stage is kept, never deleted
 
 
+@pytest.mark.slow
 def test_interrupted_training_resumes_from_its_checkpoint(tiny_cfg, tmp_path,
                                                           mmpose_scope_one_thread):
     import torch

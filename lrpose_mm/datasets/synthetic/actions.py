@@ -25,7 +25,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ...fileio import atomic_json_dump, atomic_pickle_dump, changed_settings
+from ...fileio import atomic_json_dump, atomic_path, atomic_pickle_dump, changed_settings
 from ..tracks import boxes_from_keypoints, save_tracks
 from ..video_list import VideoEntry, write_video_list
 from .render import render_background, render_person, sample_appearance
@@ -298,28 +298,15 @@ GENERATOR_VERSION = 2  # 2: left and right look alike
 
 def _write_video(frames: Sequence[np.ndarray], path: str, fps: float) -> None:
     """mp4v video, written to a temp file then moved into place."""
-    import os
-    import tempfile
-
     import cv2
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.mp4', dir=folder)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         h, w = frames[0].shape[:2]
-        vw = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (w, h))
+        vw = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
         if not vw.isOpened():
             raise IOError(f'cv2.VideoWriter cannot write {path} (mp4v)')
         for f in frames:
             vw.write(f)
         vw.release()
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def render_clip(clip: Dict, renderer, lr_noise: float = 2.0
@@ -382,7 +369,7 @@ def _gt_annotation(name, label, kp, shape_hw):
 ACTIONS_GENERATOR = 'lrpose_mm.datasets.synthetic.actions'
 #: names this writer gives its files (anything else in its folder is kept)
 _CLIP_FILE = r'\d{2}_[a-z_]+_\d{4}\.(npz|pkl|mp4|json)'
-_TMP_FILE = r'\.tmp-[^/]*\.mp4|\.[^/]+\.tmp'   # _write_video / lrpose_mm.fileio
+_TMP_FILE = r'\.tmp-[^/]*\.mp4|\.[^/]+\.tmp(\.mp4)?'   # lrpose_mm.fileio (and earlier versions)
 _SUBDIRS = ('clips', 'videos', 'videos_hr', 'tracks', 'tracks_hr')
 _TOP_FILES = ('settings.json', 'meta.json', 'video_list.txt', 'video_list_hr.txt',
               'gt_skeletons.pkl', 'gt_skeletons_hr.pkl', r'\.lock')

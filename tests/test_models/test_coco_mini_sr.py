@@ -1,5 +1,4 @@
 """The SR path on real COCO person crops (../shared/data/coco_mini); skipped when absent."""
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +12,8 @@ import lrpose_mm.datasets  # noqa: F401
 import lrpose_mm.evaluation  # noqa: F401
 import lrpose_mm.models  # noqa: F401
 
-COCO_MINI = Path(__file__).resolve().parents[2] / 'shared' / 'data' / 'coco_mini'
+from conftest import COCO_MINI
+
 ANN = 'annotations/person_keypoints_train2017.json'
 pytestmark = [
     pytest.mark.skipif(not COCO_MINI.is_dir(),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SKIP = shutil.ignore_patterns('.git', '.venv', '__pycache__', '*.pyc', '*.egg-info', 'build',
                               'work_dirs', 'reports', 'data', '.mim', '.pytest_cache')
 
@@ -29,13 +29,17 @@ print('LOADED', len(names), root)
 '''
 
 
+def _copy_checkout(dst: Path) -> Path:
+    shutil.copytree(ROOT, dst, ignore=SKIP, symlinks=True)
+    return dst
+
+
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory) -> Path:
     """A wheel built (no dependencies, no isolation) from a copy of the checkout,
     so the build never writes into the checkout itself."""
     tmp = tmp_path_factory.mktemp('pkg')
-    src = tmp / 'src'
-    shutil.copytree(ROOT, src, ignore=SKIP, symlinks=True)
+    src = _copy_checkout(tmp / 'src')
     proc = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
                            '--no-build-isolation', str(src), '-w', str(tmp / 'wheels')],
                           capture_output=True, text=True, timeout=300)
@@ -70,3 +74,30 @@ def test_installed_copy_loads_configs_from_another_folder(wheel, tmp_path):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     n_top = len(list((ROOT / 'configs').glob('*/*.py')))
     assert f'LOADED {n_top} {target}' in proc.stdout
+
+
+def _config_names(names, prefix: str):
+    return {n[len(prefix):] for n in names if n.startswith(prefix) and n.endswith('.py')}
+
+
+@pytest.mark.slow
+def test_sdist_carries_the_configs_into_its_wheel(tmp_path):
+    """``pip install lrpose_mm-x.tar.gz`` builds from the sdist, which has no
+    configs/ folder: the configs must travel inside lrpose_mm/.mim."""
+    import tarfile
+    src = _copy_checkout(tmp_path / 'src')
+    proc = subprocess.run([sys.executable, 'setup.py', '-q', 'sdist', '-d', str(tmp_path / 'dist')],
+                          cwd=src, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    sdist = next((tmp_path / 'dist').glob('lrpose_mm-*.tar.gz'))
+    shipped = {p.relative_to(ROOT / 'configs').as_posix()
+               for p in (ROOT / 'configs').rglob('*.py')}
+    with tarfile.open(sdist) as t:
+        names = [n.split('/', 1)[1] for n in t.getnames() if '/' in n]
+    assert _config_names(names, 'lrpose_mm/.mim/configs/') == shipped
+    proc = subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
+                           '--no-build-isolation', str(sdist), '-w', str(tmp_path / 'wh')],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with zipfile.ZipFile(next((tmp_path / 'wh').glob('*.whl'))) as z:
+        assert _config_names(z.namelist(), 'lrpose_mm/.mim/configs/') == shipped

@@ -11,7 +11,6 @@ from lrpose_mm.datasets.transforms import LowResDegrade, PackSRPoseInputs
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 
-
 def _results(h=64, w=48, seed=0, img_id=7):
     rng = np.random.default_rng(seed)
     kpts = np.array([[[4.0, 8.0], [20.0, 32.0], [47.0, 63.0]]], np.float32)

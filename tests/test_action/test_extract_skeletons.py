@@ -11,12 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(__file__).resolve().parents[2] / 'shared' / 'data'
-BASKETBALL = SHARED_DATA / 'videos' / 'basketball_426x240.mp4'
-
-import lrpose_mm  # noqa: E402,F401  (compat fixes before mmaction.models)
-from lrpose_mm.action import (  # noqa: E402
+import lrpose_mm  # noqa: F401  (compat fixes before mmaction.models)
+from lrpose_mm.action import (
     DetectorSettings,
     ExtractJob,
     ExtractSettings,
@@ -28,15 +24,18 @@ from lrpose_mm.action import (  # noqa: E402
     parse_video_list,
     save_tracks,
 )
-from lrpose_mm.action import extract as extract_mod  # noqa: E402
-from lrpose_mm.apis import (  # noqa: E402
+from lrpose_mm.action import extract as extract_mod
+from lrpose_mm.apis import (
     compare_batched_vs_per_frame,
     inference_topdown_batched,
     inference_topdown_per_frame,
     samples_to_arrays,
 )
 
-from tiny_config import tiny_topdown_config  # noqa: E402
+from conftest import ROOT, SHARED_DATA
+from tiny_config import tiny_topdown_config
+
+BASKETBALL = SHARED_DATA / 'videos' / 'basketball_426x240.mp4'
 
 SETTING_FIELDS = {f.name for f in dataclasses.fields(ExtractSettings)}
 
@@ -357,6 +356,7 @@ def test_video_list_formats(tmp_path):
 # ----------------------------------------------------------------------------
 @pytest.mark.skipif(not BASKETBALL.exists(),
                     reason=f'shared test video not found at {BASKETBALL}')
+@pytest.mark.slow
 def test_real_video_decoding_and_extraction(pose_model, tmp_path):
     from lrpose_mm.action.video import decord_available
     backends = ['cv2'] + (['decord'] if decord_available() else [])
@@ -408,3 +408,26 @@ def test_detector_boxes_are_ranked_and_filtered(pose_model, clips, tmp_path,
     assert a['keypoint'].shape[0] == 2  # two persons: the 0.9 box, then 0.6
     rep = json.loads(Path(s['report_file']).read_text())['videos'][0]
     assert rep['boxes'] == 'detector' and rep['crops'] == 2 * 12
+
+
+def test_real_lr_setting_runs_the_sr_model_on_lr_crops(clips, tmp_path):
+    """``ExtractSettings(real_lr=True)``: the SR model's test pipeline loses its
+    simulated degradation and warps crops straight to the LR size; the
+    pipeline is part of the saved settings (a plain rerun is refused)."""
+    from mmpose.apis import init_model
+
+    from lrpose_mm.action import PoseRunner
+    from lrpose_mm.config import load_config
+    cfg = load_config('lrpose_mm::synthetic/pdsr-x4_hrnet-tiny_synthetic-lr32x24.py')
+    model = init_model(cfg, None, device='cpu')
+    runner = PoseRunner(model, real_lr=True)
+    assert 'LowResDegrade' not in runner.describe_pipeline()
+    assert 'TopdownAffine(24, 32)' in runner.describe_pipeline()
+    v = sorted((clips / 'videos').glob('*.mp4'))[0]
+    entry = [dict(path=str(v), label=0)]
+    s = _run(model, entry, tmp_path / 'r.pkl', real_lr=True, batch_size=8)
+    assert s['num_ok'] == 1
+    a = _load(tmp_path / 'r.pkl')['annotations'][0]
+    assert a['keypoint'].shape == (1, 12, 17, 2) and np.isfinite(a['keypoint']).all()
+    with pytest.raises(SettingsMismatchError, match='model|real_lr'):
+        _run(model, entry, tmp_path / 'r.pkl', batch_size=8)
