@@ -135,14 +135,14 @@ def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int
     ann = f'{root}annotations/person_keypoints_{split}.json'
     cfg.train_dataloader.dataset.data_root = root
     cfg.train_dataloader.batch_size = budget.batch_size
-    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+    for name in ('train_dataloader', 'test_dataloader'):
         dl = cfg[name]
         dl.num_workers = budget.workers
         dl.persistent_workers = budget.workers > 0
-        if name != 'train_dataloader':
-            dl.dataset.data_root = root
-            dl.dataset.ann_file = f'annotations/person_keypoints_{split}.json'
-            dl.dataset.data_prefix = dict(img=f'{split}/')
+    test = cfg.test_dataloader.dataset
+    test.data_root = root
+    test.ann_file = f'annotations/person_keypoints_{split}.json'
+    test.data_prefix = dict(img=f'{split}/')
     evaluators = []
     for ev in cfg.test_evaluator:
         ev = dict(ev)
@@ -151,9 +151,11 @@ def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int
         evaluators.append(ev)
     evaluators.append(dict(type='KeypointInstanceDump', out_file='{stage_dir}/instances.npz'))
     cfg.test_evaluator = evaluators
-    cfg.val_evaluator = evaluators
+    # no validation loop at all (mmengine's iteration loop would validate at the last
+    # iteration whatever val_interval says): the split is read only by the test stage
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
     cfg.train_cfg.max_iters = iters
-    cfg.train_cfg.val_interval = iters + 1  # no validation while training: val is read once
+    cfg.train_cfg.pop('val_interval', None)
     warmup = max(1, min(100, iters // 10))
     cfg.param_scheduler[0].end = warmup
     cfg.param_scheduler[1].end = iters
@@ -323,8 +325,8 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
 
     runner = StageRunner(work_dir)
     print(f'[2/6] HR oracle: {budget.hr_iters} iterations from scratch', flush=True)
-    # a training never validates (val_interval > max_iters): its configs carry the val split in
-    # their unused evaluation fields whichever split evaluates it, so --split tune reuses them
+    # a training never validates: its config carries the val split in its unused test fields
+    # whichever split evaluates it, so that --split tune reuses the trainings
     hr_cfg = configure(load_config(HR_ORACLE.config), budget, data_root, budget.hr_iters,
                        budget.seed, TRAIN_CFG_SPLIT)
     hr = runner.train(HR_ORACLE.key, hr_cfg, dict(data=data_key))
