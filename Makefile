@@ -1,17 +1,33 @@
 # lrpose_mm entry points. Each target installs what it needs first (idempotent, fast when done).
 PY := .venv/bin/python
-.PHONY: install benchmark quick action test clean
+.PHONY: install benchmark benchmark-long tune ablation quick sizes action test test-fast lint clean
 
 install:
 	bash tools/install.sh
 
-# The main job: procedural LR people -> five-variant benchmark -> report folder.
+# The main job: procedural LR people -> five variants + MMPose's peer + HR oracle -> report
+# with 95% bootstrap intervals (about 30 min on 2 CPU cores; iterations shrink alike on slower ones).
 benchmark: install
-	$(PY) tools/benchmark.py --out reports/benchmark
+	$(PY) tools/benchmark.py --out reports/benchmark --work-dir work_dirs/benchmark
 
-# A few-minute smoke version of the main job.
+# The reference table: hours on 2 CPU cores (resumable: rerun to continue).
+benchmark-long: install
+	$(PY) tools/benchmark.py --budget long --out reports/benchmark-long --work-dir work_dirs/benchmark-long
+
+# Choosing settings: the same job evaluated on the tune split (never on val), and PDSR's ablation.
+tune: install
+	$(PY) tools/benchmark.py --split tune --out reports/tune --work-dir work_dirs/benchmark
+ablation: install
+	$(PY) tools/benchmark.py --split tune --ablation --out reports/ablation --work-dir work_dirs/benchmark
+
+# A few-minute smoke version of the main job (the whole path, intervals included).
 quick: install
-	$(PY) tools/benchmark.py --quick --out reports/quick
+	$(PY) tools/benchmark.py --quick --out reports/quick --work-dir work_dirs/quick
+
+# Mixed sizes (people 20-300 px: never-SR / always-SR / adaptive by size bucket) and real
+# low-resolution input vs simulated, on the checkpoints of `make benchmark` (run it first).
+sizes: install
+	$(PY) tools/size_benchmark.py --work-dir work_dirs/benchmark --out reports/sizes
 
 # Low-resolution action recognition on procedural actions, with the benchmark's pose models
 # (run `make benchmark` first: it writes work_dirs/benchmark/checkpoints.json): ST-GCN and PoseC3D
@@ -22,6 +38,14 @@ action: install
 # The test suite (what CI runs).
 test: install
 	$(PY) -m pytest tests -q -ra --durations=15
+
+# The fast tests only (no end-to-end trainings): under a minute.
+test-fast: install
+	$(PY) -m pytest tests -q -ra -m "not slow"
+
+# Lint (ruff: pycodestyle, pyflakes, isort; configuration in ruff.toml).
+lint: install
+	$(PY) -m ruff check lrpose_mm tools tests setup.py
 
 clean:
 	rm -rf work_dirs reports .pytest_cache

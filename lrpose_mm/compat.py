@@ -150,8 +150,7 @@ def fix_weights_only_checkpoints() -> bool:
 # 3. mmengine distributed launch without an accelerator
 # --------------------------------------------------------------------------
 def _no_accelerator() -> bool:
-    from mmengine.device import (is_mlu_available, is_musa_available,
-                                 is_npu_available)
+    from mmengine.device import is_mlu_available, is_musa_available, is_npu_available
     return not (torch.cuda.is_available() or is_npu_available()
                 or is_mlu_available() or is_musa_available())
 

@@ -1,31 +1,53 @@
-"""Atomic file writes (temp file in the same folder + ``os.replace``), shared by every job
-that must leave no partial file behind (extraction, data generation, benchmarks)."""
+"""Atomic file writes (temp file in the same folder + ``os.replace``), shared
+by every job that must leave no partial file behind (extraction, data
+generation, benchmarks), and safe reading of intermediate results.
+
+Intermediate results that a job reads back (per-video skeletons, caches) are
+written as ``.npz`` (read with ``allow_pickle=False``) plus JSON, formats that
+cannot run code when loaded. Pickle is written only where a consumer requires
+it (MMAction2's ``PoseDataset`` annotation file); :func:`load_pickle` is for
+files the user trusts.
+"""
+import contextlib
 import json
 import os
 import pickle
 import tempfile
-from typing import Any, Callable, List, Optional
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional
+
+import numpy as np
 
 
-def _atomic_write(path: str, write: Callable, mode: str = 'wb') -> str:
+@contextlib.contextmanager
+def atomic_path(path: str, suffix: Optional[str] = None) -> Iterator[str]:
+    """A temporary path beside ``path`` (same extension unless ``suffix``) for
+    writers that need a file name (``cv2.VideoWriter``, ``np.savez``): moved
+    onto ``path`` when the block succeeds, removed when it raises."""
     path = os.path.abspath(path)
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
+    if suffix is None:
+        suffix = os.path.splitext(path)[1]
     fd, tmp = tempfile.mkstemp(prefix='.' + os.path.basename(path) + '.',
-                               suffix='.tmp', dir=folder)
+                               suffix='.tmp' + suffix, dir=folder)   # hidden, '*.tmp*'
+
+    os.close(fd)
     try:
-        with os.fdopen(fd, mode) as f:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _atomic_write(path: str, write: Callable[[IO], Any], mode: str = 'wb') -> str:
+    with atomic_path(path, suffix='') as tmp:
+        with open(tmp, mode) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    return os.path.abspath(path)
 
 
 def atomic_pickle_dump(obj: Any, path: str) -> str:
@@ -43,7 +65,25 @@ def atomic_text_dump(text: str, path: str) -> str:
     return _atomic_write(path, lambda f: f.write(text), 'w')
 
 
+def atomic_npz_dump(arrays: Dict[str, np.ndarray], path: str) -> str:
+    """Save numeric arrays as an (uncompressed) ``.npz``, atomically. Object
+    arrays are refused: they would need pickle to load."""
+    for k, v in arrays.items():
+        if np.asarray(v).dtype == object:
+            raise TypeError(f'atomic_npz_dump: array {k!r} has dtype object')
+    return _atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def load_npz(path: str) -> Dict[str, np.ndarray]:
+    """Arrays of an ``.npz`` file, loaded without pickle (a file holding
+    object arrays raises ``ValueError`` instead of running code)."""
+    with np.load(path, allow_pickle=False) as z:
+        return {k: z[k] for k in z.files}
+
+
 def load_pickle(path: str) -> Any:
+    """Unpickle a file the user trusts (pickle can run code): the final
+    MMAction2 annotation file, for instance. Never use it on a work folder."""
     with open(path, 'rb') as f:
         return pickle.load(f)
 
@@ -55,6 +95,12 @@ def changed_settings(path: str, settings: dict) -> Optional[List[str]]:
     """
     if not os.path.exists(path):
         return None
-    with open(path) as f:
-        old = json.load(f)
+    try:
+        with open(path) as f:
+            old = json.load(f)
+    except ValueError as e:
+        raise ValueError(f'{path} is not valid JSON ({e}): it was not written by this '
+                         'job (its writes are atomic); remove it or use another folder') from e
+    if not isinstance(old, dict):
+        raise ValueError(f'{path} does not hold a settings mapping')
     return sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))

@@ -90,7 +90,8 @@ model = dict(
               loss=dict(type='KeypointMSELoss', use_target_weight=True), decoder=codec),
     test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))
 train_pipeline = [
-    dict(type='LoadImage'), dict(type='GetBBoxCenterScale'), dict(type='RandomFlip', direction='horizontal'),
+    dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
+    dict(type='RandomFlip', direction='horizontal'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec), dict(type='PackPoseInputs')]
 val_pipeline = [

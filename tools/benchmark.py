@@ -1,10 +1,13 @@
-"""The main job: low-resolution pose benchmark on procedural people (five variants + MMPose's peer).
+"""The pose benchmark on procedural low-resolution people (five variants, MMPose's peer, HR).
 
-    python tools/benchmark.py [--quick] [--out reports/benchmark] [--work-dir work_dirs/benchmark]
+    python tools/benchmark.py [--budget default|long|quick] [--out DIR] [--work-dir DIR]
+                              [--split val|tune] [--variants ...] [--<budget field> VALUE]
 
-Generates or reuses the data, trains the HR oracle, fine-tunes every variant from it with the
-same budget through tools/train.py, evaluates with tools/test.py, measures cost side by side, and
-writes report.md / report.json / bar_chart.png / grid.png into --out. Rerunning resumes.
+Generates or reuses the data, trains the HR oracle, fine-tunes every variant from it with
+the same budget (mmengine Runner, in-process), evaluates on val (or on the tune split, where
+hyper-parameters are chosen) with CocoMetric and PCK plus per-person dumps, and writes
+report.md / report.json / bar_chart.png / grid.png with 95% bootstrap intervals into --out.
+A rerun reuses every stage whose settings are unchanged and resumes an interrupted one.
 """
 import argparse
 import dataclasses
@@ -12,44 +15,61 @@ import shlex
 import sys
 from pathlib import Path
 
-import torch
+from benchmarks.pose_job import BUDGETS, VARIANTS, Budget, run_pose_benchmark
+from benchmarks.pose_report import markdown_table
 
-import lrpose_mm  # noqa: F401
-from lrpose_mm.benchmark.main_job import QUICK, VARIANTS, Budget, run_main_job
-from lrpose_mm.benchmark.report import markdown_table
+import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
 
 
-def parse_args() -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--quick', action='store_true', help='a few-minute smoke run (tiny data and budget)')
-    p.add_argument('--out', default=None, help='report folder (default reports/benchmark or reports/quick)')
-    p.add_argument('--work-dir', default=None, help='checkpoints/logs (default work_dirs/benchmark[-quick])')
-    for f in dataclasses.fields(Budget):
-        p.add_argument('--' + f.name.replace('_', '-'), type=f.type if isinstance(f.type, type) else eval(f.type),
-                       default=None, help=f'override the budget ({f.name})')
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--budget', choices=sorted(BUDGETS), default='default',
+                   help='default: about 30 min on 2 CPU cores; long: hours on CPU (the '
+                   'README reference table); quick: a smoke run of the whole path')
+    p.add_argument('--quick', action='store_const', const='quick', dest='budget',
+                   help='same as --budget quick')
+    p.add_argument('--out', default=None, help='report folder (default reports/<budget>)')
+    p.add_argument('--work-dir', default=None, help='stages (default work_dirs/<budget>)')
+    p.add_argument('--split', choices=('val', 'tune'), default='val',
+                   help='evaluate on val (final) or on the tune split (choosing settings)')
+    p.add_argument('--ablation', action='store_true',
+                   help='add PDSR ablations (each SR loss term removed, pose loss only, feature '
+                   'term on an early layer, 2x wider / deeper neck); needs --split tune')
     p.add_argument('--variants', nargs='+', choices=[v.key for v in VARIANTS],
-                   help='run only these variants (LR-direct is always needed for gap closure)')
-    return p.parse_args()
+                   help='only these variants (LR-direct always runs: gap closure needs it)')
+    for f in dataclasses.fields(Budget):
+        kind = {'int': int, 'float': float, 'str': str}[f.type if isinstance(f.type, str)
+                                                        else f.type.__name__]
+        p.add_argument('--' + f.name.replace('_', '-'), type=kind, default=None,
+                       help=f'override the budget field {f.name}')
+    args = p.parse_args(argv)
+    if args.ablation and args.split != 'tune':
+        p.error('--ablation chooses the PDSR configuration: run it with --split tune')
+    for f in dataclasses.fields(Budget):
+        v = getattr(args, f.name)
+        if v is not None and isinstance(v, (int, float)) and v < 0:
+            p.error(f'--{f.name.replace("_", "-")} must be >= 0, got {v}')
+    return args
 
 
 def main() -> None:
     args = parse_args()
-    torch.set_num_threads(2)
-    budget = dataclasses.replace(QUICK if args.quick else Budget())
+    budget = dataclasses.replace(BUDGETS[args.budget])
     for f in dataclasses.fields(Budget):
-        value = getattr(args, f.name)
-        if value is not None:
-            setattr(budget, f.name, value)
+        if getattr(args, f.name) is not None:
+            setattr(budget, f.name, getattr(args, f.name))
     variants = args.variants
     if variants is not None and 'lr-direct' not in variants:
         variants = ['lr-direct', *variants]
-    tag = 'quick' if args.quick else 'benchmark'
+    tag = args.budget if args.split == 'val' else f'{args.budget}-tune'
     out = Path(args.out or f'reports/{tag}')
-    work = Path(args.work_dir or f'work_dirs/{tag}')
+    work = Path(args.work_dir or f'work_dirs/{args.budget}')
     command = 'python ' + ' '.join(shlex.quote(a) for a in sys.argv)
-    result = run_main_job(out, work, budget, command, variants=variants)
-    print('\n' + markdown_table(result.rows))
-    print(f'\nreport: {result.report}  ({result.meta["wall_seconds"]:.0f} s)')
+    report = run_pose_benchmark(out, work, budget, command, variants=variants, split=args.split,
+                                ablation=args.ablation)
+    print('\n' + markdown_table(report['rows']))
+    print(f'\nreport: {out / "report.md"}  ({report["meta"]["wall_seconds"] / 60:.1f} min)')
 
 
 if __name__ == '__main__':

@@ -22,15 +22,46 @@ Examples::
         --out skel.pkl --det-config DET_CFG --det-checkpoint DET_CKPT
 
 Exit status: 0 when every video was extracted, 3 when some failed (they are
-listed in ``<out>.failures.json``; the annotation file holds the others).
+listed in ``<out>.failures.json`` with the reason; the annotation file holds
+the others), 2 for invalid arguments, a work folder made with other settings,
+or a work folder that is not the extractor's. The annotation file is
+MMAction2's PoseDataset pickle (PoseDataset reads nothing else); the work
+folder holds only JSON and ``.npz``.
 """
 import argparse
 import json
 import os
 import sys
 
-sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__),
-                                                '..')))
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not an integer') from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f'must be >= 1, got {v}')
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f'must be > 0, got {text}')
+    return v
+
+
+def _ratio(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+    if not 0 <= v <= 1:
+        raise argparse.ArgumentTypeError(f'must be in [0, 1], got {text}')
+    return v
 
 
 def parse_args(argv=None):
@@ -51,9 +82,9 @@ def parse_args(argv=None):
     p.add_argument('--out', required=True, help='annotation pickle to write')
     p.add_argument('--work-dir', help='per-video results, log, report '
                    '(default: <out>_work)')
-    p.add_argument('--batch-size', type=int, default=64,
+    p.add_argument('--batch-size', type=_positive_int, default=64,
                    help='crops per forward pass')
-    p.add_argument('--lr-scale', type=float, default=1,
+    p.add_argument('--lr-scale', type=_positive_float, default=1,
                    help='downscale frames by N first (simulate LR video)')
     p.add_argument('--lr-interp', default='area',
                    choices=['area', 'bicubic', 'bilinear'])
@@ -75,21 +106,22 @@ def parse_args(argv=None):
                    'files')
     p.add_argument('--det-config', help='MMDetection config')
     p.add_argument('--det-checkpoint', help='MMDetection checkpoint')
-    p.add_argument('--det-score-thr', type=float, default=0.5)
+    p.add_argument('--det-score-thr', type=_ratio, default=0.5)
     p.add_argument('--det-cat-id', type=int, default=0,
                    help='person class index of the detector')
-    p.add_argument('--max-persons', type=int, default=2)
+    p.add_argument('--max-persons', type=_positive_int, default=2,
+                   help='persons kept per video (the most frequent track ids)')
     p.add_argument('--device', default='cpu')
     p.add_argument('--video-backend', default='auto',
                    choices=['auto', 'decord', 'cv2'])
     p.add_argument('--min-box-size', type=float, default=2.0,
                    help='boxes smaller (px, in the model input frame) are '
                    'reported and skipped')
-    p.add_argument('--max-bad-frame-ratio', type=float, default=0.5,
+    p.add_argument('--max-bad-frame-ratio', type=_ratio, default=0.5,
                    help='fail a video with more corrupt frames than this')
     p.add_argument('--split', default='train',
                    help='split of videos whose entry has none')
-    p.add_argument('--val-ratio', type=float, default=0.0,
+    p.add_argument('--val-ratio', type=_ratio, default=0.0,
                    help='assign videos without a split to val by hash with '
                    'this probability')
     p.add_argument('--overwrite', action='store_true',
@@ -111,8 +143,10 @@ def main(argv=None) -> int:
     else:
         video_list = args.video_list
     try:
-        summary = _run(args, extract_dataset, video_list)
-    except SettingsMismatchError as e:
+        settings, job = _settings(args)
+        summary = extract_dataset(args.pose_config, args.pose_checkpoint, video_list, args.out,
+                                  settings, job)
+    except (SettingsMismatchError, ValueError, FileExistsError) as e:   # incl. NotOwnedError
         print(f'ERROR: {e}', file=sys.stderr)
         return 2
     short = {k: v for k, v in summary.items() if k != 'failures'}
@@ -122,27 +156,20 @@ def main(argv=None) -> int:
     return 3 if summary['num_failed'] else 0
 
 
-def _run(args, extract_dataset, video_list):
-    pipeline = None
-    if args.real_lr:
-        from lrpose_mm.action import real_lr_pipeline
-        pipeline = real_lr_pipeline(args.pose_config)
-        print('real-LR pipeline: ' + ' -> '.join(
-            t['type'] + (f"{tuple(t['input_size'])}" if 'input_size' in t
-                         else '') for t in pipeline), file=sys.stderr)
-    return extract_dataset(
-        args.pose_config, args.pose_checkpoint, video_list, args.out,
-        lr_scale=args.lr_scale, batch_size=args.batch_size,
-        work_dir=args.work_dir, device=args.device, boxes=args.boxes,
-        tracks_dir=args.tracks_dir, det_config=args.det_config,
-        det_checkpoint=args.det_checkpoint, det_score_thr=args.det_score_thr,
-        det_cat_id=args.det_cat_id, max_persons=args.max_persons,
-        keypoint_space=args.keypoint_space, lr_interp=args.lr_interp,
-        video_backend=args.video_backend, min_box_size=args.min_box_size,
-        max_bad_frame_ratio=args.max_bad_frame_ratio,
-        default_split=args.split, val_ratio=args.val_ratio,
-        overwrite=args.overwrite, retry_failed=not args.no_retry_failed,
-        pipeline=pipeline, progress=not args.no_progress)
+def _settings(args):
+    from lrpose_mm.action import DetectorSettings, ExtractJob, ExtractSettings
+    det = None if not args.det_config else DetectorSettings(
+        args.det_config, args.det_checkpoint, args.det_score_thr, args.det_cat_id)
+    settings = ExtractSettings(
+        lr_scale=args.lr_scale, lr_interp=args.lr_interp, real_lr=args.real_lr,
+        keypoint_space=args.keypoint_space, boxes=args.boxes, detector=det,
+        max_persons=args.max_persons, min_box_size=args.min_box_size,
+        max_bad_frame_ratio=args.max_bad_frame_ratio, video_backend=args.video_backend)
+    job = ExtractJob(work_dir=args.work_dir, device=args.device, batch_size=args.batch_size,
+                     tracks_dir=args.tracks_dir, default_split=args.split,
+                     val_ratio=args.val_ratio, overwrite=args.overwrite,
+                     retry_failed=not args.no_retry_failed, progress=not args.no_progress)
+    return settings, job
 
 
 if __name__ == '__main__':

@@ -10,6 +10,7 @@ from mmengine.runner import Runner
 
 import lrpose_mm  # noqa: F401  (registers modules, applies compat fixes)
 from lrpose_mm.engine import CheckpointFitHook, check_checkpoint_file
+from lrpose_mm.fileio import atomic_path
 
 
 def parse_args() -> argparse.Namespace:
@@ -18,7 +19,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--work-dir', help='directory for the evaluation logs')
     parser.add_argument('--out', help='save the metric results to this file (json/yaml/pkl)')
-    parser.add_argument('--dump', help='dump the predictions to this .pkl file for offline evaluation')
+    parser.add_argument('--dump',
+                        help='dump the predictions to this .pkl file for offline evaluation')
     parser.add_argument('--show-dir', help='save visualisations here')
     parser.add_argument('--show', action='store_true', help='show visualisations')
     parser.add_argument('--interval', type=int, default=1, help='visualise every N samples')
@@ -56,7 +58,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             raise ValueError(f'--dump must name a .pkl file, got {args.dump!r}')
         dump = dict(type='DumpResults', out_file_path=args.dump)
         evaluator = cfg.test_evaluator
-        cfg.test_evaluator = [*evaluator, dump] if isinstance(evaluator, (list, tuple)) else [evaluator, dump]
+        cfg.test_evaluator = [*evaluator, dump] if isinstance(evaluator, (list, tuple)) \
+            else [evaluator, dump]
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg
@@ -72,9 +75,8 @@ class SaveMetricsHook(Hook):
 
     def after_test_epoch(self, runner, metrics=None) -> None:
         if metrics is not None and runner.rank == 0:
-            tmp = self.out_file + '.tmp' + osp.splitext(self.out_file)[1]
-            mmengine.dump(metrics, tmp)
-            os.replace(tmp, self.out_file)  # atomic: no partial result file
+            with atomic_path(self.out_file) as tmp:   # no partial result file
+                mmengine.dump(metrics, tmp)
 
 
 def main() -> None:

@@ -19,9 +19,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config', help='train config file path')
     parser.add_argument('--work-dir', help='directory for logs and checkpoints')
     parser.add_argument('--resume', nargs='?', type=str, const='auto',
-                        help='resume from this checkpoint, or (no value) from the latest one in the work dir')
+                        help='resume from this checkpoint, or (no value) from the latest one '
+                        'in the work dir')
     parser.add_argument('--amp', action='store_true', help='automatic mixed precision')
-    parser.add_argument('--no-validate', action='store_true', help='skip validation during training')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='skip validation during training')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the learning rate by the actual total batch size')
     parser.add_argument('--show-dir', help='save validation visualisations here')
@@ -59,7 +61,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.resume, cfg.load_from = True, args.resume
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg:
-            raise ValueError('--auto-scale-lr needs `auto_scale_lr=dict(base_batch_size=...)` in the config')
+            raise ValueError('--auto-scale-lr needs `auto_scale_lr=dict(base_batch_size=...)` '
+                             'in the config')
         cfg.auto_scale_lr.enable = True
     if args.show or args.show_dir is not None:
         vis = cfg.get('default_hooks', {}).get('visualization')

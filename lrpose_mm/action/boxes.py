@@ -1,80 +1,12 @@
-"""Where the person boxes come from: a track file, the full frame, or an
-MMDetection detector.
-
-Track file format (``lrpose_mm.tracks.v1``, JSON)::
-
-    {
-      "format": "lrpose_mm.tracks.v1",              # optional
-      "frames": {
-        "0": [[x1, y1, x2, y2, track_id], ...],     # frame index (0-based)
-        "1": [[x1, y1, x2, y2, track_id, score], ...],
-        ...
-      }
-    }
-
-The bare ``{"0": [...], ...}`` mapping (without ``format``/``frames``) is
-accepted too. Boxes are corners in pixels of the video *as stored in the
-file* (before any ``--lr-scale``), ``track_id`` is an integer identifying the
-person across frames (it becomes the person axis M of the skeleton), an
-optional 6th value is a confidence that is kept for reference only. A frame
-missing from the mapping has no person. Frame indices follow decode order.
-"""
-import json
+"""Where the person boxes of a frame come from: a track file
+(:mod:`lrpose_mm.datasets.tracks`), the full frame, or an MMDetection
+detector; and the check that makes a box usable."""
 import math
-import os
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import numpy as np
 
-TRACK_FORMAT = 'lrpose_mm.tracks.v1'
-
-
-class BoxFileError(ValueError):
-    """A track file that cannot be read or does not follow the format."""
-
-
-def load_tracks(path: str) -> Dict[int, np.ndarray]:
-    """Read a track file into ``{frame_idx: (N, 5) float32 [x1,y1,x2,y2,id]}``."""
-    try:
-        with open(path) as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
-        raise BoxFileError(f'{path}: cannot read track file: {e}') from e
-    if isinstance(data, dict) and 'frames' in data:
-        fmt = data.get('format', TRACK_FORMAT)
-        if fmt != TRACK_FORMAT:
-            raise BoxFileError(f'{path}: unknown track format {fmt!r} '
-                               f'(expected {TRACK_FORMAT!r})')
-        data = data['frames']
-    if not isinstance(data, dict):
-        raise BoxFileError(f'{path}: expected a mapping frame_idx -> boxes')
-    out = {}
-    for key, boxes in data.items():
-        try:
-            idx = int(key)
-        except ValueError as e:
-            raise BoxFileError(f'{path}: frame key {key!r} is not an integer'
-                               ) from e
-        arr = np.asarray(boxes, dtype=np.float64) if len(boxes) else \
-            np.zeros((0, 5))
-        if arr.ndim != 2 or arr.shape[1] not in (5, 6):
-            raise BoxFileError(
-                f'{path}: frame {key}: each box must be [x1, y1, x2, y2, '
-                f'track_id(, score)], got shape {arr.shape}')
-        out[idx] = arr[:, :5].astype(np.float32)
-    return out
-
-
-def save_tracks(tracks: Dict[int, Sequence[Sequence[float]]], path: str
-                ) -> str:
-    """Write a track file (atomically)."""
-    from ..fileio import atomic_json_dump
-    frames = {
-        str(int(k)): [[round(float(v), 3) for v in b[:4]] + [int(b[4])] +
-                      [round(float(x), 4) for x in b[5:6]] for b in boxes]
-        for k, boxes in sorted(tracks.items())
-    }
-    return atomic_json_dump(dict(format=TRACK_FORMAT, frames=frames), path)
+from ..datasets.tracks import load_tracks
 
 
 def sanitize_box(box: Sequence[float], width: int, height: int,
@@ -153,29 +85,3 @@ class DetectorBoxes:
         out[:, :4] = boxes[order]
         out[:, 4] = np.arange(len(order))
         return out
-
-
-def boxes_from_keypoints(keypoints: np.ndarray, scores: Optional[np.ndarray]
-                         = None, pad: float = 0.15, min_score: float = 0.0
-                         ) -> List[float]:
-    """Tight box around visible keypoints (V,2), padded by ``pad`` of its
-    size on each side (used to write GT track files)."""
-    kp = np.asarray(keypoints, np.float32)
-    if scores is not None:
-        kp = kp[np.asarray(scores) > min_score]
-    if not len(kp):
-        return []
-    x1, y1 = kp.min(0)
-    x2, y2 = kp.max(0)
-    w, h = x2 - x1, y2 - y1
-    s = max(w, h)
-    return [float(x1 - pad * max(w, 0.3 * s)), float(y1 - pad * h),
-            float(x2 + pad * max(w, 0.3 * s)), float(y2 + pad * h)]
-
-
-def tracks_path_for(video_path: str, tracks_dir: Optional[str]) -> Optional[str]:
-    if not tracks_dir:
-        return None
-    stem = os.path.splitext(os.path.basename(video_path.rstrip('/')))[0]
-    p = os.path.join(tracks_dir, stem + '.json')
-    return p if os.path.exists(p) else None

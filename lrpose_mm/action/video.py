@@ -4,9 +4,12 @@ folders of frames.
 Frames are yielded as ``(index, frame)`` with ``frame`` a BGR uint8 array (the
 convention of cv2 and MMPose), or ``None`` for a frame that could not be
 decoded *inside* a readable video. Trailing failures (a container that claims
-more frames than it holds) are not frames: they end the stream and are
-reported through :attr:`FrameReader.warnings`. A video from which no frame at
-all can be decoded raises :class:`VideoReadError`.
+more frames than it holds) are not frames: they end the stream. A video file
+that yields fewer frames than its container header announces (a truncated
+file: decord silently indexes only what is there) is reported through
+:attr:`FrameReader.missing_frames` and :attr:`FrameReader.warnings`, whichever
+backend decoded it. A video from which no frame at all can be decoded raises
+:class:`VideoReadError`.
 """
 import os
 from typing import Iterator, List, Optional, Tuple
@@ -45,6 +48,17 @@ def resolve_backend(backend: str = 'auto', path: Optional[str] = None) -> str:
     return backend
 
 
+def container_frame_count(path: str) -> int:
+    """Frame count in the container header (OpenCV's ``CAP_PROP_FRAME_COUNT``;
+    -1 when the file cannot be opened or gives none)."""
+    cap = cv2.VideoCapture(path)
+    try:
+        n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0) if cap.isOpened() else 0
+    finally:
+        cap.release()
+    return n if n > 0 else -1
+
+
 class FrameReader:
     """Iterate the frames of a video file or a folder of frames.
 
@@ -67,6 +81,10 @@ class FrameReader:
         self.num_frames_hint = 0
         self.fps = 0.0
         self.num_read = 0
+        #: frames the container header announces (-1: unknown, e.g. a folder)
+        self.container_frames = -1
+        #: frames announced by the container but not decoded (truncated file)
+        self.missing_frames = 0
 
     # ------------------------------------------------------------------
     def __iter__(self) -> Iterator[Tuple[int, Optional[np.ndarray]]]:
@@ -90,17 +108,24 @@ class FrameReader:
             raise VideoReadError(
                 f'{self.path}: no frame could be decoded ({self.backend})'
                 + (f'; {self.warnings[-1]}' if self.warnings else ''))
-        if pending:
-            if self.backend == 'frames':  # a folder has an exact frame list
-                for _ in range(pending):
-                    yield idx, None
-                    idx += 1
-            else:
-                self.warnings.append(
-                    f'{pending} frame(s) at the end could not be decoded '
-                    f'(container reports {self.num_frames_hint}); treated as '
-                    'the end of the video')
+        if pending and self.backend == 'frames':   # a folder has an exact frame list
+            for _ in range(pending):
+                yield idx, None
+                idx += 1
         self.num_read = idx
+        self._check_length()
+
+    def _check_length(self) -> None:
+        """Compare the frames read with the container's header count."""
+        if self.backend == 'frames':
+            return
+        self.container_frames = container_frame_count(self.path)
+        self.missing_frames = max(0, self.container_frames - self.num_read)
+        if self.missing_frames:
+            self.warnings.append(
+                f'truncated video: the container announces {self.container_frames} frames, '
+                f'only {self.num_read} could be decoded ({self.backend}); the last '
+                f'{self.missing_frames} are missing')
 
     # ------------------------------------------------------------------
     def _iter_cv2(self):

@@ -13,8 +13,7 @@ serves any top-down estimator, including ``SRTopdownPoseEstimator``.
 :func:`compare_batched_vs_per_frame` times both on the same crops in one run.
 """
 import time
-from typing import (Any, Dict, Iterable, Iterator, List, Optional, Sequence,
-                    Tuple, Union)
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch

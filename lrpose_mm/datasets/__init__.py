@@ -1,7 +1,11 @@
 """Datasets and data transforms of lrpose_mm (importing registers them)."""
 from .checked_coco_dataset import CheckedCocoDataset
-from .transforms import (AdaptiveTopdownAffine, LowResDegrade, PackSRPoseInputs,  # noqa: F401
-                         check_target_sizes)
+from .transforms import (
+    AdaptiveTopdownAffine,
+    LowResDegrade,
+    PackSRPoseInputs,
+    check_target_sizes,
+)
 
 __all__ = ['AdaptiveTopdownAffine', 'CheckedCocoDataset', 'LowResDegrade', 'PackSRPoseInputs',
            'check_target_sizes']

@@ -1,5 +1,4 @@
 """Export the SR + pose network to ONNX (tensor mode) and check it against PyTorch."""
-import os
 import warnings
 from typing import Dict, Optional, Sequence, Tuple
 
@@ -7,6 +6,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..fileio import atomic_path
 from ..models.utils import SR_PATHS
 
 
@@ -61,15 +61,12 @@ def export_onnx(model: nn.Module, out_file: str, path: str = 'sr', opset: int = 
     names = ['heatmaps'] if n_out == 1 else (['simcc_x', 'simcc_y'] if n_out == 2
                                               else [f'output{i}' for i in range(n_out)])
     axes = {n: {0: 'batch'} for n in ['input'] + names} if dynamic_batch else None
-    os.makedirs(os.path.dirname(os.path.abspath(out_file)), exist_ok=True)
-    tmp = out_file + '.tmp'
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), atomic_path(out_file) as tmp:
         # the crop sizes are traced as constants on purpose: the spatial size is fixed per path
         warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
         warnings.filterwarnings('ignore', message='.*legacy TorchScript-based ONNX export')
         torch.onnx.export(net, (dummy, ), tmp, input_names=['input'], output_names=names,
                           dynamic_axes=axes, opset_version=opset, dynamo=False)
-    os.replace(tmp, out_file)
     return dict(file=out_file, path=path, input_size=(w, h), outputs=names)
 
 

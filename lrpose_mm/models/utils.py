@@ -7,7 +7,6 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-
 #: how the model input's pixels relate to the crop (metainfo ``coord_mode``)
 COORD_MODES = ('hr_crop', 'lr_crop')
 #: the two paths of resolution-adaptive inference (metainfo ``sr_path``)

@@ -5,6 +5,7 @@ from mmengine.config import Config
 
 import lrpose_mm  # noqa: F401
 from lrpose_mm.apis import adaptive_pipeline, inference_topdown_batched
+
 from oracle_pose import draw_people, oracle_model
 
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')

@@ -6,9 +6,10 @@ import zipfile
 
 import pytest
 import torch
-from conftest import ROOT
 
 from lrpose_mm.engine import check_checkpoint_file
+
+from conftest import ROOT
 
 
 def _good(path):

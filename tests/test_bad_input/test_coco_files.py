@@ -5,9 +5,10 @@ import os
 
 import numpy as np
 import pytest
-from conftest import write_tiny_coco
 
 from lrpose_mm.datasets import CheckedCocoDataset
+
+from conftest import write_tiny_coco
 
 PIPELINE = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
             dict(type='TopdownAffine', input_size=(48, 64)), dict(type='PackPoseInputs')]

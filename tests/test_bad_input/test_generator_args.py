@@ -4,14 +4,15 @@ import importlib.util
 import json
 
 import pytest
-from conftest import ROOT
 
 from lrpose_mm.datasets.synthetic import actions as A
 from lrpose_mm.datasets.synthetic import generate_coco_people
 from lrpose_mm.datasets.synthetic.ownership import MARKER, NotOwnedError
 
+from conftest import ROOT
+
 PEOPLE = dict(img_size=(64, 48), people_per_image=(1, 1), workers=1, progress=False)
-ACTIONS = dict(clips_per_class=1, classes=[2], renderer='stick', num_frames=4,
+ACTIONS = dict(clips_per_class=1, classes=[2], num_frames=4,
                lr_size=(40, 32), save_hr=False, progress=False)
 
 

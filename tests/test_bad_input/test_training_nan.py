@@ -5,12 +5,13 @@ import math
 import numpy as np
 import pytest
 import torch
-from conftest import write_tiny_coco
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from lrpose_mm.engine.hooks.finite_loss_hook import NonFiniteLossError
 from lrpose_mm.models import PoseDrivenSRLoss
+
+from conftest import write_tiny_coco
 
 
 def _sr_batch(seed=0):

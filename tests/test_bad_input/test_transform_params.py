@@ -1,9 +1,10 @@
 """Bad transform parameters and pipelines: a clear error naming the field and the sizes."""
 import pytest
-from conftest import write_tiny_coco
 from mmengine.dataset import Compose
 
 from lrpose_mm.datasets import CheckedCocoDataset, LowResDegrade, check_target_sizes
+
+from conftest import write_tiny_coco
 
 HR, LR = (96, 128), (24, 32)
 HR_CODEC = dict(type='MSRAHeatmap', input_size=HR, heatmap_size=(24, 32), sigma=2)

@@ -2,6 +2,7 @@
 import os
 import subprocess
 
+import pytest
 from mmengine.runner.checkpoint import save_checkpoint
 from mmpose.registry import MODELS
 
@@ -14,6 +15,7 @@ def _run(*args):
                           text=True, timeout=300, env=env)
 
 
+@pytest.mark.slow
 def test_tools_test_refuses_a_misfit_unless_allowed(tmp_path, tiny_topdown_cfg,
                                                    mmpose_scope_one_thread):
     # another architecture: the tiny config's ResNet stage with a 32-channel head

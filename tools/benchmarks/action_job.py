@@ -20,7 +20,7 @@ from typing import Dict, List
 
 from lrpose_mm.fileio import atomic_json_dump
 
-from . import action_report, stats
+from . import action_report
 from .action_data import generate_actions, windowed_annotations
 from .action_pose import make_smoke_pose_checkpoints, read_pose_checkpoints
 from .action_recognition import POSEC3D, STGCN, train_and_test
@@ -151,11 +151,8 @@ def run_action_benchmark(out_dir: Path, work_dir: Path, budget: ActionBudget,
         _, mats = action_report.clip_matrix(correct)
         ivs[rec.label] = action_report.intervals(mats, budget.n_resamples, budget.seed)
         _, tmat = action_report.clip_matrix({'gt': tune_correct})
-        tune[rec.label] = dict(
-            num_clips=len(tmat['gt']),
-            interval=stats.bootstrap_interval(
-                lambda i, v=tmat['gt']: float(v[i].mean()), len(tmat['gt']),
-                budget.n_resamples, budget.seed))
+        tune[rec.label] = dict(num_clips=len(tmat['gt']), interval=action_report.top1_samples(
+            tmat, budget.n_resamples, budget.seed)['gt'].interval())
 
     tgt = action_report.targets(ivs, tp.get('speedup'))
     notes = []

@@ -2,7 +2,8 @@
 
 The pose job writes ``<pose_work_dir>/checkpoints.json``::
 
-    {"lr-direct": {"config": "<path or lrpose_mm:: name>", "checkpoint": "<path>"}, ...}
+    {"lr-direct": {"config": "<path or lrpose_mm:: name>", "checkpoint": "<path>",
+                   "overrides": {<config changes on top of config, e.g. an ablation's>}}, ...}
 
 For the quick (CI) run, :func:`make_smoke_pose_checkpoints` trains each pose config for a
 few iterations on a few generated people, in-process through the shared StageRunner, and
@@ -14,9 +15,9 @@ from typing import Dict, Optional, Sequence
 
 from mmengine.config import Config
 
+from lrpose_mm.config import load_config
 from lrpose_mm.fileio import atomic_json_dump
 
-from .config_loader import load_config
 from .stages import StageRunner
 
 CHECKPOINTS_FILE = 'checkpoints.json'
@@ -46,7 +47,8 @@ def read_pose_checkpoints(pose_work_dir: Path, keys: Sequence[str]) -> Dict[str,
         elif not Path(entry['checkpoint']).is_file():
             missing.append(f'{k} (checkpoint {entry["checkpoint"]} does not exist)')
         else:
-            out[k] = dict(config=str(entry['config']), checkpoint=str(entry['checkpoint']))
+            out[k] = dict(config=str(entry['config']), checkpoint=str(entry['checkpoint']),
+                          overrides=dict(entry.get('overrides') or {}))
     if missing:
         raise FileNotFoundError(f'{path}: {"; ".join(missing)}: {hint}')
     return out
@@ -95,18 +97,26 @@ def make_smoke_pose_checkpoints(runner: StageRunner, pose_work_dir: Path, people
     return out
 
 
-def load_real_lr_model(config: str, checkpoint: str, flip_test: Optional[bool] = None,
-                       device: str = 'cpu'):
+def pose_config(pose: dict) -> Config:
+    """A pose entry's config with its ``overrides`` merged in."""
+    cfg = load_config(pose['config'])
+    if pose.get('overrides'):
+        cfg.merge_from_dict(pose['overrides'])
+    return cfg
+
+
+def load_real_lr_model(pose: dict, flip_test: Optional[bool] = None, device: str = 'cpu'):
     """``mmpose.apis.init_model`` with the real-LR test pipeline (no second degradation), so
     batched extraction and ``inference_topdown`` crop alike. Returns ``(model, pipeline)``."""
     from mmpose.apis import init_model
 
     from lrpose_mm.action import real_lr_pipeline
-    cfg = load_config(config)
+    cfg = pose_config(pose)
     cfg.test_dataloader.dataset.pipeline = real_lr_pipeline(cfg)
     if 'pose_init_cfg' in cfg.model:
         cfg.model.pose_init_cfg = None
     if flip_test is not None:
         cfg.model.setdefault('test_cfg', {})
         cfg.model.test_cfg['flip_test'] = bool(flip_test)
-    return init_model(cfg, checkpoint, device=device), list(cfg.test_dataloader.dataset.pipeline)
+    return (init_model(cfg, pose['checkpoint'], device=device),
+            list(cfg.test_dataloader.dataset.pipeline))

@@ -10,9 +10,10 @@ from typing import Dict, Optional
 
 from mmengine.config import Config
 
+from lrpose_mm.config import load_config
+
 from . import action_dump  # noqa: F401  (registers ActionPredictionDump)
 from .action_dump import correct_by_clip
-from .config_loader import load_config
 from .stages import StageRunner
 
 

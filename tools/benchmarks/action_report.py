@@ -38,30 +38,30 @@ def clip_matrix(correct: Mapping[str, Sequence[Mapping[str, bool]]]
     return names, mats
 
 
-def _mean(v: np.ndarray):
-    return lambda i: float(v[i].mean())
+def top1_samples(mats: Mapping[str, np.ndarray], n_resamples: int = 1000, seed: int = 0
+                 ) -> Dict[str, stats.Bootstrapped]:
+    """Top-1 of every source on all clips and on the same resampled clip sets (paired)."""
+    n = len(next(iter(mats.values())))
+    idx = stats.resample_indices(n, n_resamples, seed)
+    return {s: stats.bootstrap(lambda i, v=v: float(v[i].mean()), idx) for s, v in mats.items()}
 
 
 def intervals(mats: Mapping[str, np.ndarray], n_resamples: int = 1000, seed: int = 0) -> dict:
     """Top-1 intervals, paired differences with verdicts, gap closure intervals."""
-    n = len(next(iter(mats.values())))
-    top1 = {s: stats.bootstrap_interval(_mean(v), n, n_resamples, seed) for s, v in mats.items()}
+    b = top1_samples(mats, n_resamples, seed)
     diffs = {}
-    for a, b in COMPARISONS:
-        if a in mats and b in mats:
-            iv = stats.paired_difference(_mean(mats[a]), _mean(mats[b]), n, n_resamples, seed)
-            diffs[f'{a} - {b}'] = dict(interval=iv, verdict=stats.verdict(iv))
+    for x, y in COMPARISONS:
+        if x in b and y in b:
+            iv = (b[x] - b[y]).interval()
+            diffs[f'{x} - {y}'] = dict(interval=iv, verdict=stats.verdict(iv))
     gap = {}
-    if 'gt' in mats and 'lr-direct' in mats:
-        lr, gt = mats['lr-direct'], mats['gt']
-        for s in mats:
-            if s in ('gt', 'lr-direct'):
-                continue
-            v = mats[s]
-            gap[s] = stats.ratio_interval(lambda i, v=v: float(v[i].mean() - lr[i].mean()),
-                                          lambda i: float(gt[i].mean() - lr[i].mean()),
-                                          n, n_resamples, seed)
-    return dict(num_clips=n, top1=top1, differences=diffs, gap_closure=gap)
+    if 'gt' in b and 'lr-direct' in b:
+        for s in b:
+            if s not in ('gt', 'lr-direct'):
+                gap[s] = None if b['gt'].point - b['lr-direct'].point <= 1e-9 else (
+                    (b[s] - b['lr-direct']) / (b['gt'] - b['lr-direct'])).interval()
+    return dict(num_clips=len(next(iter(mats.values()))),
+                top1={s: v.interval() for s, v in b.items()}, differences=diffs, gap_closure=gap)
 
 
 def targets(iv_by_recognizer: Mapping[str, dict], speedup: Optional[float]) -> List[dict]:
@@ -112,7 +112,7 @@ def report_lines(rows: List[dict], ivs: Mapping[str, dict], tune: Mapping[str, d
                      '1 (GT)' if r['source'] == 'gt' else _f(r['kpt_pck'])])
     L += md_table(['recognizer', 'skeletons', 'top-1 [95% CI]', 'gap closure [95% CI]',
                    'mean-class acc', 'kpt error (LR px)', 'PCK@0.1h'], body)
-    L += ['', 'Intervals: 95% percentile bootstrap over the val clips (scipy.stats.bootstrap, '
+    L += ['', 'Intervals: 95% percentile bootstrap over the val clips (one resample matrix, '
           'per-clip top-1 averaged over the training seeds, '
           f'{meta["n_resamples"]} resamples, the same resamples for every source, so differences '
           'and gap closure are paired). Keypoint error over every frame of every clip against '

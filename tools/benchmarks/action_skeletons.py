@@ -5,12 +5,10 @@ content, the config, the video list and the extraction settings are unchanged; a
 interrupted extraction resumes per video (the library's work folder inside the stage folder).
 """
 import hashlib
-import inspect
 from pathlib import Path
 from typing import Dict, Optional
 
-from .action_pose import load_real_lr_model
-from .config_loader import load_config
+from .action_pose import load_real_lr_model, pose_config
 from .stages import StageRecord, StageRunner
 
 
@@ -23,37 +21,30 @@ def file_digest(path: str) -> str:
     return h.hexdigest()
 
 
-def config_digest(name: str) -> str:
-    """sha1 of a config's resolved text (its ``_base_`` files included)."""
-    return hashlib.sha1(load_config(name).pretty_text.encode()).hexdigest()
+def config_digest(pose: dict) -> str:
+    """sha1 of a pose entry's resolved config text (``_base_`` files and overrides included)."""
+    return hashlib.sha1(pose_config(pose).pretty_text.encode()).hexdigest()
 
 
 def _extract_dataset(model, video_list: str, out_file: str, batch_size: int, work_dir: str):
-    """The library's ``extract_dataset`` with tracked boxes, keypoints in video pixels."""
-    from lrpose_mm.action import extract_dataset
-    if 'settings' in inspect.signature(extract_dataset).parameters:
-        from lrpose_mm.action import ExtractJob, ExtractSettings
-        return extract_dataset(model, None, video_list, out_file,
-                               ExtractSettings(boxes='tracks', keypoint_space='original'),
-                               ExtractJob(batch_size=batch_size, work_dir=work_dir,
-                                          overwrite=True))
-    # the library before its extraction settings were split out (same behaviour)
-    return extract_dataset(model, None, video_list, out_file, lr_scale=1, batch_size=batch_size,
-                           work_dir=work_dir, boxes='tracks', keypoint_space='original',
-                           pipeline=list(model.cfg.test_dataloader.dataset.pipeline),
-                           overwrite=True, progress=True)
+    """The library's ``extract_dataset`` with tracked boxes, keypoints in video pixels (the
+    model's test pipeline is already the real-LR one)."""
+    from lrpose_mm.action import ExtractJob, ExtractSettings, extract_dataset
+    return extract_dataset(model, None, video_list, out_file,
+                           ExtractSettings(boxes='tracks', keypoint_space='original'),
+                           ExtractJob(batch_size=batch_size, work_dir=work_dir, overwrite=True))
 
 
 def extract_source(runner: StageRunner, key: str, pose: dict, video_list: Path,
                    batch_size: int, flip_test: bool) -> StageRecord:
     """Skeletons of every video of ``video_list`` with one pose model (``files['skeletons']``)."""
-    settings = dict(config=config_digest(pose['config']),
+    settings = dict(config=config_digest(pose),
                     checkpoint=file_digest(pose['checkpoint']),
                     video_list=file_digest(str(video_list)), batch_size=batch_size,
                     flip_test=flip_test, boxes='tracks', keypoint_space='original')
 
     def run(stage_dir: Path) -> dict:
-        model, _ = load_real_lr_model(pose['config'], pose['checkpoint'], flip_test=flip_test)
+        model, _ = load_real_lr_model(pose, flip_test=flip_test)
         out = stage_dir / 'skeletons.pkl'
         summary = _extract_dataset(model, str(video_list), str(out), batch_size,
                                    str(stage_dir / 'work'))
@@ -68,36 +59,11 @@ def extract_source(runner: StageRunner, key: str, pose: dict, video_list: Path,
 
 def keypoint_error(pred_file: str, gt_file: str) -> Dict[str, Optional[float]]:
     """End-point error (LR px) and PCK@0.1 x person height of a skeleton set against GT, over
-    every frame of every clip, with MMPose's keypoint metrics."""
+    every frame of every clip (the library's MMPose-based ``skeleton_keypoint_error``)."""
+    from lrpose_mm.evaluation import skeleton_keypoint_error
     from lrpose_mm.fileio import load_pickle
-    pred = load_pickle(pred_file)['annotations']
-    gt = load_pickle(gt_file)['annotations']
-    try:
-        from lrpose_mm.evaluation import skeleton_keypoint_error
-    except ImportError:  # library before skeleton_keypoint_error: the same computation here
-        return _skeleton_keypoint_error(pred, gt)
-    return skeleton_keypoint_error(pred, gt)
-
-
-def _skeleton_keypoint_error(pred_annotations, gt_annotations, pck_thr: float = 0.1):
-    import numpy as np
-    from mmpose.evaluation.functional import keypoint_epe, keypoint_pck_accuracy
-    pred = {a['frame_dir']: a for a in pred_annotations}
-    ps, gs = [], []
-    for g in gt_annotations:
-        p = pred.get(g['frame_dir'])
-        if p is not None:
-            t = min(len(g['keypoint'][0]), len(p['keypoint'][0]))
-            ps.append(np.asarray(p['keypoint'][0][:t], np.float64))
-            gs.append(np.asarray(g['keypoint'][0][:t], np.float64))
-    if not gs:
-        return dict(epe_px=None, pck=None, pck_thr=pck_thr, num_frames=0)
-    pr, gt = np.concatenate(ps), np.concatenate(gs)
-    height = gt[..., 1].max(1) - gt[..., 1].min(1)
-    mask = np.ones(gt.shape[:2], bool)
-    _, pck, _ = keypoint_pck_accuracy(pr, gt, mask, pck_thr, np.repeat(height[:, None], 2, 1))
-    return dict(epe_px=float(keypoint_epe(pr, gt, mask)), pck=float(pck), pck_thr=pck_thr,
-                num_frames=int(len(gt)))
+    return skeleton_keypoint_error(load_pickle(pred_file)['annotations'],
+                                   load_pickle(gt_file)['annotations'])
 
 
 def throughput(runner: StageRunner, model_key: str, pose: dict, video_list: Path, frames: int,
@@ -105,7 +71,7 @@ def throughput(runner: StageRunner, model_key: str, pose: dict, video_list: Path
     """Batched vs per-frame ``inference_topdown`` on the same real-LR crops (frames of the val
     videos, one tracked person each), timed in one process."""
     settings = dict(model=model_key, checkpoint=file_digest(pose['checkpoint']),
-                    config=config_digest(pose['config']), video_list=file_digest(str(video_list)),
+                    config=config_digest(pose), video_list=file_digest(str(video_list)),
                     frames=frames, batch_size=batch_size, repeats=repeats, threads=threads,
                     flip_test=flip_test)
 
@@ -126,7 +92,7 @@ def throughput(runner: StageRunner, model_key: str, pose: dict, video_list: Path
                     boxes.append(b[:1, :4])
             if len(imgs) >= frames:
                 break
-        model, pipe = load_real_lr_model(pose['config'], pose['checkpoint'], flip_test=flip_test)
+        model, pipe = load_real_lr_model(pose, flip_test=flip_test)
         torch.set_num_threads(threads)
         res = compare_batched_vs_per_frame(model, imgs, boxes, batch_size=batch_size,
                                            repeats=repeats)

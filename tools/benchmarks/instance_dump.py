@@ -16,7 +16,8 @@ from mmpose.registry import METRICS
 @METRICS.register_module()
 class KeypointInstanceDump(BaseMetric):
     """Writes ``out_file`` (.npz): pred (N,K,2), gt (N,K,2), mask (N,K), bbox (N,4 xyxy),
-    img_id (N,), pred_scores (N,K). Returns no metric of its own."""
+    img_id (N,), pred_scores (N,K), and sr_path (N,) where the model records the path of
+    resolution-adaptive inference. Returns no metric of its own."""
 
     default_prefix = 'dump'
 
@@ -38,6 +39,8 @@ class KeypointInstanceDump(BaseMetric):
                 mask=mask.reshape(-1).astype(bool),
                 bbox=np.asarray(gt['bboxes'], np.float32)[0],
                 img_id=int(ds['img_id'])))
+            if 'sr_path' in ds['pred_instances']:  # resolution-adaptive inference
+                self.results[-1]['sr_path'] = str(np.asarray(ds['pred_instances']['sr_path'])[0])
 
     def compute_metrics(self, results: list) -> Dict[str, float]:
         arrays = {k: np.stack([r[k] for r in results]) for k in results[0]}

@@ -31,7 +31,7 @@ class TqdmProgressHook(Hook):
         if self._bar is not None:
             self._bar.update(runner.iter + 1 - self._bar.n)
             if outputs and 'loss' in outputs:
-                self._bar.set_postfix(loss=f"{float(outputs['loss']):.4g}", refresh=False)
+                self._bar.set_postfix(loss=f"{float(outputs['loss'].detach()):.4g}", refresh=False)
 
     def after_train(self, runner) -> None:
         self._close()

@@ -8,10 +8,13 @@ key is unchanged; a changed setting gets a new folder (nothing is deleted), and 
 interrupted training resumes from its last checkpoint. Progress comes from an mmengine
 hook, not from the log text.
 """
+import contextlib
+import copy
+import functools
 import gc
 import hashlib
 import json
-import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -41,6 +44,13 @@ class StageRecord:
     metrics: Dict[str, float] = field(default_factory=dict)
     files: Dict[str, str] = field(default_factory=dict)
     reused: bool = False
+
+
+@functools.lru_cache(maxsize=1)
+def _quiet_stream():
+    """One sink for mmengine's console handlers, open for the process's lifetime (a handler
+    keeps writing to the stream it was created with)."""
+    return open(os.devnull, 'w')
 
 
 def _fill_stage_dir(value, stage_dir: str):
@@ -83,17 +93,19 @@ class StageRunner:
     @staticmethod
     def _build_runner(cfg: Config, desc: str):
         from mmengine.runner import Runner
-        runner = Runner.from_cfg(cfg)
-        for h in runner.logger.handlers:  # the log file keeps everything; the console a bar
-            if type(h) is logging.StreamHandler:
-                h.setLevel(logging.WARNING)
+
+        # mmengine's console handler binds sys.stdout when the Runner creates it: built with
+        # stdout silenced, the log (config dump, losses) goes to the stage's log file only
+        # and the console shows the progress bar
+        with contextlib.redirect_stdout(_quiet_stream()):
+            runner = Runner.from_cfg(cfg)
         runner.register_hook(TqdmProgressHook(desc))
         return runner
 
     def train(self, name: str, cfg: Config, inputs: Optional[Mapping[str, object]] = None
               ) -> StageRecord:
-        """Train ``cfg``; reuse or resume by settings key; returns the record with the checkpoint."""
-        cfg = cfg.copy()
+        """Train ``cfg`` (reused or resumed by settings key); the record names the checkpoint."""
+        cfg = copy.deepcopy(cfg)
         key = settings_key(cfg, inputs)
         done = self._finished(name, key)
         if done is not None:
@@ -119,7 +131,7 @@ class StageRunner:
              files: Optional[Mapping[str, str]] = None) -> StageRecord:
         """Evaluate ``checkpoint`` with ``cfg``'s test loop; ``files`` names the dumps it writes
         (relative to the stage folder, which replaces ``{stage_dir}`` in the config)."""
-        cfg = cfg.copy()
+        cfg = copy.deepcopy(cfg)
         key = settings_key(cfg, dict(inputs or {}, checkpoint=checkpoint))
         done = self._finished(name, key)
         if done is not None:
@@ -132,7 +144,8 @@ class StageRunner:
         cfg.resume = False
         t0 = time.time()
         runner = self._build_runner(cfg, name)
-        metrics = runner.test()
+        with contextlib.redirect_stdout(_quiet_stream()):
+            metrics = runner.test()  # pycocotools prints its tables to stdout
         del runner
         gc.collect()
         return self._record(StageRecord(

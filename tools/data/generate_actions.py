@@ -56,8 +56,6 @@ def main(argv=None) -> int:
     p.add_argument('--fps', type=_positive_float, default=15)
     p.add_argument('--classes', type=int, nargs='+', default=None,
                    help='class indices (default: all)')
-    p.add_argument('--renderer', default='auto',
-                   choices=['auto', 'procedural', 'stick'])
     p.add_argument('--no-hr', action='store_true',
                    help='do not write the HR videos')
     p.add_argument('--lr-noise', type=_non_negative_float, default=2.0,
@@ -76,7 +74,7 @@ def main(argv=None) -> int:
     meta = generate_action_dataset(
         a.out_dir, clips_per_class=a.clips_per_class, seed=a.seed,
         num_frames=a.num_frames, lr_size=tuple(a.lr_size), scale=a.scale,
-        fps=a.fps, classes=a.classes, renderer=a.renderer,
+        fps=a.fps, classes=a.classes,
         save_hr=not a.no_hr, lr_noise=a.lr_noise, overwrite=a.overwrite,
         progress=not a.no_progress)
     print(json.dumps(meta, indent=1))

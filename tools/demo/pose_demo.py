@@ -112,7 +112,7 @@ def read_image(path: str) -> np.ndarray:
 
 def box_source(args):
     """callable(frame_idx, frame) -> (N, 5) [x1, y1, x2, y2, track_id]."""
-    from lrpose_mm.action.boxes import DetectorBoxes, FullFrameBoxes, TrackBoxes
+    from lrpose_mm.action import DetectorBoxes, FullFrameBoxes, TrackBoxes
     if args.tracks:
         src = TrackBoxes(args.tracks)
     elif args.det_config:
@@ -125,7 +125,7 @@ def box_source(args):
 
 def clean_boxes(boxes: np.ndarray, frame: np.ndarray) -> np.ndarray:
     """Clip to the frame; drop empty/degenerate boxes (counted by the caller)."""
-    from lrpose_mm.action.boxes import sanitize_box
+    from lrpose_mm.action import sanitize_box
     h, w = frame.shape[:2]
     keep = []
     for b in boxes:
@@ -138,7 +138,7 @@ def clean_boxes(boxes: np.ndarray, frame: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- model
 def build_model(args):
     import lrpose_mm  # noqa: F401
-    from lrpose_mm.action.extract import real_lr_pipeline
+    from lrpose_mm.action import real_lr_pipeline
     from lrpose_mm.apis import adaptive_pipeline, init_pose_model
     model = init_pose_model(args.config, args.checkpoint, device=args.device,
                             allow_partial=args.allow_partial_checkpoint)
@@ -275,7 +275,7 @@ def _paths(samples) -> Dict[str, int]:
 def run_video(model, args, boxes_of, draw, stem: str, kind: str) -> Dict:
     from tqdm import tqdm
 
-    from lrpose_mm.action.video import FrameReader
+    from lrpose_mm.action import FrameReader
     reader = FrameReader(args.input, backend='frames' if kind == 'frames' else 'cv2')
     out_video = os.path.join(args.out_dir, stem + '.mp4')
     tmp_video = os.path.join(args.out_dir, f'.{stem}.tmp.mp4')
@@ -336,8 +336,7 @@ def run_video(model, args, boxes_of, draw, stem: str, kind: str) -> Dict:
 
 def main(argv=None) -> Optional[Dict]:
     args = parse_args(argv)
-    from lrpose_mm.action.boxes import BoxFileError
-    from lrpose_mm.action.video import VideoReadError
+    from lrpose_mm.action import BoxFileError, VideoReadError
     from lrpose_mm.models.checkpoint_fit import CheckpointMismatchError
     try:
         kind = input_kind(args.input)

@@ -72,7 +72,8 @@ simcc_codec = dict(type='SimCCLabel', input_size=(24, 32), sigma=(2.0, 2.0), sim
 lr_simcc_train_pipeline = train_pipeline_head + [
     train_degrade, dict(type='GenerateTarget', encoder=simcc_codec), dict(type='PackSRPoseInputs')]
 
-dataset_type = 'CocoDataset'
+# MMPose's CocoDataset that names bad annotation files and counts what it skips
+dataset_type = 'CheckedCocoDataset'
 train_dataloader = dict(
     batch_size=32, num_workers=1, persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
@@ -105,6 +106,7 @@ param_scheduler = [
          by_epoch=False),
 ]
 default_hooks = dict(
+    finite_loss=dict(type='FiniteLossHook'),  # a NaN/inf loss stops the run before a save
     logger=dict(type='LoggerHook', interval=10),
     checkpoint=dict(type='CheckpointHook', interval=500, by_epoch=False, max_keep_ckpts=1,
                     save_best=None))

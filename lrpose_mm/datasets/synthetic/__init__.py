@@ -22,14 +22,39 @@ Building blocks (for animation, e.g. skeleton actions)::
                             height_px=180)
         # res.mask: (H, W) pixels of the person; res.self_visible: (17,) bool
 """
-from .body_model import (COCO_FLIP_PAIRS, COCO_KEYPOINTS, COCO_SIGMAS, COCO_SKELETON,
-                         JOINT_LIMITS, POSE_KINDS, BodyShape, JointAngles,
-                         coco_person_category, interpolate_angles, pose_to_keypoints,
-                         sample_body, sample_pose, skeleton_3d)
-from .people import (GENERATOR_VERSION, draw_annotations, generate_coco_people,
-                     generate_people_splits, image_rng, make_preview_grid, render_scene)
-from .render import (Appearance, Fabric, PersonRender, render_background, render_person,
-                     sample_appearance)
+from .body_model import (
+    COCO_FLIP_PAIRS,
+    COCO_KEYPOINTS,
+    COCO_SIGMAS,
+    COCO_SKELETON,
+    JOINT_LIMITS,
+    POSE_KINDS,
+    BodyShape,
+    JointAngles,
+    coco_person_category,
+    interpolate_angles,
+    pose_to_keypoints,
+    sample_body,
+    sample_pose,
+    skeleton_3d,
+)
+from .people import (
+    GENERATOR_VERSION,
+    draw_annotations,
+    generate_coco_people,
+    generate_people_splits,
+    image_rng,
+    make_preview_grid,
+    render_scene,
+)
+from .render import (
+    Appearance,
+    Fabric,
+    PersonRender,
+    render_background,
+    render_person,
+    sample_appearance,
+)
 
 __all__ = [
     'COCO_FLIP_PAIRS', 'COCO_KEYPOINTS', 'COCO_SIGMAS', 'COCO_SKELETON', 'JOINT_LIMITS',

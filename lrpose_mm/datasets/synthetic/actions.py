@@ -25,18 +25,14 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ...fileio import atomic_json_dump, atomic_path, atomic_pickle_dump, changed_settings
+from ..tracks import boxes_from_keypoints, save_tracks
+from ..video_list import VideoEntry, write_video_list
+from .render import render_background, render_person, sample_appearance
+
 ACTION_CLASSES = ('wave_left_hand', 'wave_right_hand', 'clap', 'punch',
                   'kick', 'squat', 'jump', 'bow', 'raise_both_arms',
                   'turn_around')
-
-COCO_KEYPOINTS = ('nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
-                  'left_shoulder', 'right_shoulder', 'left_elbow',
-                  'right_elbow', 'left_wrist', 'right_wrist', 'left_hip',
-                  'right_hip', 'left_knee', 'right_knee', 'left_ankle',
-                  'right_ankle')
-COCO_SKELETON = ((15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11),
-                 (6, 12), (5, 6), (5, 7), (6, 8), (7, 9), (8, 10), (1, 2),
-                 (0, 1), (0, 2), (1, 3), (2, 4), (3, 5), (4, 6))
 
 TAU = 2 * math.pi
 
@@ -209,8 +205,7 @@ def sample_clip(seed: int, label: int, index: int, num_frames: int = 48,
     standing height in HR pixels, and the clip's RNG (passed on to the
     renderer, so rendering stays deterministic).
     """
-    from .body_model import (JointAngles, pose_to_keypoints, sample_body,
-                             skeleton_3d)
+    from .body_model import JointAngles, pose_to_keypoints, sample_body, skeleton_3d
     rng = clip_rng(seed, label, index)
     t = np.arange(num_frames) / float(num_frames)
     body = sample_body(rng)
@@ -273,89 +268,6 @@ def hr_to_lr(kp: np.ndarray, scale: float) -> np.ndarray:
 # ----------------------------------------------------------------------------
 # rendering
 # ----------------------------------------------------------------------------
-class StickRenderer:
-    """Minimal built-in renderer (thick limbs, head disc, textured
-    background). Used only when the procedural people renderer is not
-    available, or when asked for (``renderer='stick'``)."""
-    name = 'stick'
-
-    def setup(self, rng: np.random.Generator, clip: Dict) -> Dict:
-        import cv2
-        W, H = clip['hr_size']
-        base = rng.uniform(40, 215, 3)
-        grad = rng.uniform(-60, 60, 3)
-        yy = np.linspace(0, 1, H)[:, None, None]
-        bg = np.clip(base + grad * yy + np.zeros((H, W, 3)), 0, 255)
-        for _ in range(int(rng.integers(3, 9))):  # clutter blobs
-            c = tuple(float(v) for v in rng.uniform(0, 255, 3))
-            p = (int(rng.integers(0, W)), int(rng.integers(0, H)))
-            ax = (int(rng.integers(5, W // 4)), int(rng.integers(5, H // 4)))
-            cv2.ellipse(bg, p, ax, float(rng.uniform(0, 180)), 0, 360, c, -1)
-        bg = cv2.GaussianBlur(bg.astype(np.uint8), (0, 0), 3)
-        bg = np.clip(bg + rng.normal(0, 4, bg.shape), 0, 255).astype(np.uint8)
-        shirt = rng.uniform(0, 255, 3)
-        pants = rng.uniform(0, 255, 3)
-        skin = np.array([rng.uniform(60, 200)] * 3) * np.array([0.8, 0.9, 1.1])
-        return dict(bg=bg, shirt=shirt, pants=pants, skin=np.clip(skin, 0, 255),
-                    width=clip['height_px'] * rng.uniform(0.05, 0.07))
-
-    def draw(self, state: Dict, kp: np.ndarray, depth: np.ndarray
-             ) -> np.ndarray:
-        import cv2
-        img = state['bg'].copy()
-        w = max(2, int(round(state['width'])))
-        S = 8  # sub-pixel precision for cv2 drawing
-        limbs = [((5, 7), 'shirt', 0.9), ((7, 9), 'skin', 0.7),
-                 ((6, 8), 'shirt', 0.9), ((8, 10), 'skin', 0.7),
-                 ((11, 13), 'pants', 1.1), ((13, 15), 'pants', 1.0),
-                 ((12, 14), 'pants', 1.1), ((14, 16), 'pants', 1.0)]
-        items = [(float(depth[[i, j]].mean()), (i, j), c, f)
-                 for (i, j), c, f in limbs]
-        items.append((float(depth[[5, 6, 11, 12]].mean()), None, 'shirt', 1))
-        items.append((float(depth[0]), 'head', 'skin', 1))
-        for _, ij, c, f in sorted(items, key=lambda x: x[0]):
-            col = tuple(float(v) for v in state[c])
-            if ij is None:
-                torso = kp[[5, 6, 12, 11]]
-                cv2.fillConvexPoly(img, np.round(torso * S).astype(np.int32),
-                                   col, cv2.LINE_AA, 3)
-                for a, b in ((5, 6), (11, 12), (5, 11), (6, 12)):
-                    cv2.line(img, tuple(np.round(kp[a] * S).astype(int)),
-                             tuple(np.round(kp[b] * S).astype(int)), col, w,
-                             cv2.LINE_AA, 3)
-            elif ij == 'head':
-                r = max(2.0, float(np.linalg.norm(kp[3] - kp[4])) * 0.6,
-                        0.9 * w)
-                c0 = kp[[1, 2, 3, 4]].mean(0)
-                neck = (kp[5] + kp[6]) / 2
-                cv2.line(img, tuple(np.round(neck * S).astype(int)),
-                         tuple(np.round(c0 * S).astype(int)), col,
-                         max(1, int(w * 0.7)), cv2.LINE_AA, 3)
-                cv2.circle(img, tuple(np.round(c0 * S).astype(int)),
-                           int(r * S), col, -1, cv2.LINE_AA, 3)
-            else:
-                i, j = ij
-                cv2.line(img, tuple(np.round(kp[i] * S).astype(int)),
-                         tuple(np.round(kp[j] * S).astype(int)), col,
-                         max(1, int(w * f)), cv2.LINE_AA, 3)
-        return img
-
-
-def make_renderer(kind: str = 'auto'):
-    """'procedural' (the project's people renderer), 'stick', or 'auto'
-    (procedural when importable, else stick)."""
-    if kind in ('auto', 'procedural'):
-        try:
-            return ProceduralRenderer()
-        except ImportError:
-            if kind == 'procedural':
-                raise
-    if kind in ('auto', 'stick'):
-        return StickRenderer()
-    raise ValueError(f"renderer must be 'auto', 'procedural' or 'stick', "
-                     f'got {kind!r}')
-
-
 class ProceduralRenderer:
     """The project's procedural people renderer
     (:mod:`lrpose_mm.datasets.synthetic.render`): a cluttered background per
@@ -363,22 +275,16 @@ class ProceduralRenderer:
     their depth (exact self-occlusion)."""
     name = 'procedural'
 
-    def __init__(self):
-        from .render import (render_background, render_person,
-                             sample_appearance)
-        self._bg, self._person, self._app = (render_background, render_person,
-                                             sample_appearance)
-
     def setup(self, rng: np.random.Generator, clip: Dict) -> Dict:
         W, H = clip['hr_size']
-        return dict(bg=self._bg(rng, H, W), app=self._app(rng),
+        return dict(bg=render_background(rng, H, W), app=sample_appearance(rng),
                     body=clip['body'], height_px=clip['height_px'])
 
     def draw(self, state: Dict, kp: np.ndarray, depth: np.ndarray
              ) -> np.ndarray:
         img = state['bg'].copy()
-        res = self._person(img, kp, state['body'], state['app'],
-                           depth=depth, height_px=state['height_px'])
+        res = render_person(img, kp, state['body'], state['app'],
+                            depth=depth, height_px=state['height_px'])
         state.setdefault('self_visible', []).append(
             np.asarray(res.self_visible, bool))
         return img
@@ -392,28 +298,15 @@ GENERATOR_VERSION = 2  # 2: left and right look alike
 
 def _write_video(frames: Sequence[np.ndarray], path: str, fps: float) -> None:
     """mp4v video, written to a temp file then moved into place."""
-    import os
-    import tempfile
-
     import cv2
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix='.mp4', dir=folder)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         h, w = frames[0].shape[:2]
-        vw = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (w, h))
+        vw = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
         if not vw.isOpened():
             raise IOError(f'cv2.VideoWriter cannot write {path} (mp4v)')
         for f in frames:
             vw.write(f)
         vw.release()
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def render_clip(clip: Dict, renderer, lr_noise: float = 2.0
@@ -476,7 +369,7 @@ def _gt_annotation(name, label, kp, shape_hw):
 ACTIONS_GENERATOR = 'lrpose_mm.datasets.synthetic.actions'
 #: names this writer gives its files (anything else in its folder is kept)
 _CLIP_FILE = r'\d{2}_[a-z_]+_\d{4}\.(npz|pkl|mp4|json)'
-_TMP_FILE = r'\.tmp-[^/]*\.mp4|\.[^/]+\.tmp'   # _write_video / lrpose_mm.fileio
+_TMP_FILE = r'\.tmp-[^/]*\.mp4|\.[^/]+\.tmp(\.mp4)?'   # lrpose_mm.fileio (and earlier versions)
 _SUBDIRS = ('clips', 'videos', 'videos_hr', 'tracks', 'tracks_hr')
 _TOP_FILES = ('settings.json', 'meta.json', 'video_list.txt', 'video_list_hr.txt',
               'gt_skeletons.pkl', 'gt_skeletons_hr.pkl', r'\.lock')
@@ -530,7 +423,7 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
                             lr_size: Tuple[int, int] = (80, 64),
                             scale: int = 4, fps: float = 15.0,
                             classes: Optional[Sequence[int]] = None,
-                            renderer: str = 'auto', save_hr: bool = True,
+                            save_hr: bool = True,
                             lr_noise: float = 2.0, overwrite: bool = False,
                             progress: bool = True) -> Dict[str, object]:
     """Render the procedural action dataset into ``out_dir``.
@@ -562,18 +455,13 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
     import os
     import time
 
-    from lrpose_mm.action.boxes import boxes_from_keypoints, save_tracks
-    from lrpose_mm.fileio import (atomic_json_dump, atomic_pickle_dump,
-                                  changed_settings)
-    from lrpose_mm.action.video_list import VideoEntry, write_video_list
-
     from .ownership import claim_output_dir, remove_own_files
     t0 = time.perf_counter()
     _check_action_args(clips_per_class, seed, num_frames, tuple(lr_size), scale, fps,
                        classes, lr_noise)
     classes = list(range(len(ACTION_CLASSES))) if classes is None else \
         [int(c) for c in classes]
-    rend = make_renderer(renderer)
+    rend = ProceduralRenderer()
     settings = dict(version=GENERATOR_VERSION, seed=int(seed),
                     num_frames=int(num_frames), lr_size=list(lr_size),
                     scale=int(scale), fps=float(fps), lr_noise=float(lr_noise),
@@ -608,10 +496,6 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
             if diff:
                 for sub in _SUBDIRS:
                     remove_own_files(os.path.join(out_dir, sub), _CLIP_FILE)
-        if rend.name != 'procedural':
-            import warnings
-            warnings.warn(f'procedural people renderer unavailable: rendering '
-                          f'with the {rend.name!r} fallback')
         atomic_json_dump(settings, sfile)
         W, H = lr_size
         jobs = [(c, k) for k in range(clips_per_class) for c in classes]

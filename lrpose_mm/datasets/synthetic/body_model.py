@@ -15,33 +15,27 @@ Conventions
   :class:`JointAngles`, so an animation is just a sequence of
   ``JointAngles`` (e.g. interpolate ``r_shoulder_abd`` to wave).
 
-Everything here is pure numpy and deterministic.
+Everything here is pure numpy and deterministic; the COCO-17 layout comes from
+MMPose's dataset metainfo.
 """
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ..metainfo import coco_metainfo
+
 # --------------------------------------------------------------------------
 # COCO-17 layout
 # --------------------------------------------------------------------------
-COCO_KEYPOINTS = (
-    'nose', 'left_eye', 'right_eye', 'left_ear', 'right_ear',
-    'left_shoulder', 'right_shoulder', 'left_elbow', 'right_elbow',
-    'left_wrist', 'right_wrist', 'left_hip', 'right_hip',
-    'left_knee', 'right_knee', 'left_ankle', 'right_ankle')
+_COCO = coco_metainfo()   # MMPose's COCO-17 description, the one definition
+COCO_KEYPOINTS = tuple(_COCO['keypoint_id2name'][i] for i in range(_COCO['num_keypoints']))
 #: COCO's skeleton, 1-based as in ``person_keypoints_*.json``.
-COCO_SKELETON = (
-    (16, 14), (14, 12), (17, 15), (15, 13), (12, 13), (6, 12), (7, 13),
-    (6, 7), (6, 8), (7, 9), (8, 10), (9, 11), (2, 3), (1, 2), (1, 3),
-    (2, 4), (3, 5), (4, 6), (5, 7))
+COCO_SKELETON = tuple((a + 1, b + 1) for a, b in _COCO['skeleton_links'])
 #: left/right pairs (0-based) for horizontal flipping.
-COCO_FLIP_PAIRS = ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12),
-                   (13, 14), (15, 16))
+COCO_FLIP_PAIRS = tuple(sorted({tuple(sorted(p)) for p in _COCO['flip_pairs']}))
 #: COCO's per-keypoint OKS sigmas.
-COCO_SIGMAS = (0.026, 0.025, 0.025, 0.035, 0.035, 0.079, 0.079, 0.072,
-               0.072, 0.062, 0.062, 0.107, 0.107, 0.087, 0.087, 0.089,
-               0.089)
+COCO_SIGMAS = tuple(round(float(s), 6) for s in _COCO['sigmas'])
 KPT_INDEX = {n: i for i, n in enumerate(COCO_KEYPOINTS)}
 
 

@@ -24,10 +24,22 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .body_model import (POSE_KINDS, _POSE_P, coco_person_category, pose_to_keypoints,
-                         sample_body, sample_pose)
-from .render import (_noise, _texture, list_background_images, render_background,
-                     render_person, sample_appearance)
+from .body_model import (
+    _POSE_P,
+    POSE_KINDS,
+    coco_person_category,
+    pose_to_keypoints,
+    sample_body,
+    sample_pose,
+)
+from .render import (
+    list_background_images,
+    noise,
+    render_background,
+    render_person,
+    sample_appearance,
+    texture,
+)
 
 #: bump whenever the generated pixels or annotations change
 GENERATOR_VERSION = 'people-1.1'  # 1.1: left and right look alike
@@ -83,11 +95,11 @@ def _draw_occluder(rng, canvas, target_box, kind=None) -> Tuple[np.ndarray, floa
     if len(xs) == 0:
         return m.astype(bool), ground
     a, b, c, d = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
-    tex = _texture(rng, d - c, b - a, ('gradient', 'noise', 'wood', 'stripes', 'checker',
-                                       'blotch')[int(rng.integers(6))])
+    tex = texture(rng, d - c, b - a, ('gradient', 'noise', 'wood', 'stripes', 'checker',
+                                      'blotch')[int(rng.integers(6))])
     if kind == 'bush':
         g = np.array([rng.uniform(20, 70), rng.uniform(90, 170), rng.uniform(20, 80)], np.float32)
-        tex = g * (0.6 + 0.6 * _noise(rng, d - c, b - a, 6, 3))[..., None]
+        tex = g * (0.6 + 0.6 * noise(rng, d - c, b - a, 6, 3))[..., None]
     # simple shading: darker towards the bottom-right
     yy = np.linspace(1.1, 0.8, d - c, dtype=np.float32)[:, None, None]
     tex = tex * yy
@@ -238,8 +250,9 @@ def _work(args):
     import cv2
     cv2.setNumThreads(1)
     out = []
+    backgrounds = list_background_images(bg_dir) if bg_dir else None   # listed once a chunk
     for i in indices:
-        img, anns = render_scene(image_rng(seed, i, split), img_size, ppi, bg_dir)
+        img, anns = render_scene(image_rng(seed, i, split), img_size, ppi, backgrounds)
         name = f'{i:06d}{ext}'
         params = [cv2.IMWRITE_JPEG_QUALITY, quality] if ext == '.jpg' else \
             [cv2.IMWRITE_PNG_COMPRESSION, 1]
@@ -500,34 +513,16 @@ def generate_people_splits(root: str, num_train: int, num_val: int, seed: int = 
 # --------------------------------------------------------------------------
 # preview
 # --------------------------------------------------------------------------
-_LEFT = (255, 160, 0)
-_RIGHT = (0, 80, 255)
-
-
 def draw_annotations(img: np.ndarray, anns: Sequence[dict]) -> np.ndarray:
-    """Overlay keypoints (filled = visible, hollow = occluded; person's left
-    in blue, right in orange-red) and boxes on a copy of ``img``."""
-    import cv2
-    from .body_model import COCO_SKELETON
-    out = img.copy()
-    for a in anns:
-        kp = np.asarray(a['keypoints'], float).reshape(17, 3)
-        x, y, w, h = a['bbox']
-        cv2.rectangle(out, (int(x), int(y)), (int(x + w - 1), int(y + h - 1)), (0, 255, 0), 1)
-        for i, j in COCO_SKELETON:
-            i, j = i - 1, j - 1
-            if kp[i, 2] > 0 and kp[j, 2] > 0:
-                c = _LEFT if (i % 2 == 1 and j % 2 == 1) else _RIGHT if (
-                    i % 2 == 0 and j % 2 == 0 and i > 0) else (200, 200, 200)
-                cv2.line(out, tuple(int(v) for v in kp[i, :2]), tuple(int(v) for v in kp[j, :2]),
-                         c, 1, cv2.LINE_AA)
-        for k in range(17):
-            if kp[k, 2] == 0:
-                continue
-            c = _LEFT if k % 2 == 1 else _RIGHT if k > 0 else (255, 255, 255)
-            cv2.circle(out, (int(round(kp[k, 0])), int(round(kp[k, 1]))), 2, c,
-                       -1 if kp[k, 2] == 2 else 1)
-    return out
+    """Overlay keypoints and boxes on a copy of ``img`` with MMPose's
+    visualiser and COCO metainfo (its left/right colours); occluded
+    keypoints (``v=1``) are drawn fainter."""
+    from lrpose_mm.visualization import draw_skeletons
+    if not anns:
+        return img.copy()
+    kp = np.array([np.asarray(a['keypoints'], float).reshape(17, 3) for a in anns])
+    boxes = np.array([[x, y, x + w - 1, y + h - 1] for x, y, w, h in (a['bbox'] for a in anns)])
+    return draw_skeletons(img, kp[..., :2], kp[..., 2] / 2, boxes, kpt_thr=0.25)
 
 
 def make_preview_grid(out_png: str, num: int = 12, seed: int = 0,

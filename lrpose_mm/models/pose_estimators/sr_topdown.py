@@ -12,10 +12,22 @@ from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
-from ..checkpoint_fit import (LEGACY_BACKBONE_PREFIX, CheckpointFit, compare_state_dicts,
-                              enforce_fit, rename_legacy_backbone_keys, strip_prefix)
-from ..utils import (COORD_MODES, SR_PATHS, denormalize, frozen_bn_stats, no_param_grad,
-                     sr_to_input_coords)
+from ..checkpoint_fit import (
+    LEGACY_BACKBONE_PREFIX,
+    CheckpointFit,
+    compare_state_dicts,
+    enforce_fit,
+    rename_legacy_backbone_keys,
+    strip_prefix,
+)
+from ..utils import (
+    COORD_MODES,
+    SR_PATHS,
+    denormalize,
+    frozen_bn_stats,
+    no_param_grad,
+    sr_to_input_coords,
+)
 
 POSE_PARTS = ('backbone', 'neck', 'head')
 

@@ -1,7 +1,6 @@
 """A light residual SR network that works at LR resolution and upsamples once."""
 from typing import Optional
 
-import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.model import BaseModule

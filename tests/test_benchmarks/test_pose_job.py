@@ -1,0 +1,57 @@
+"""The pose benchmark application end to end (quick budget), as a user runs it."""
+import json
+
+import pytest
+
+from conftest import PY, run_tool
+
+pytestmark = pytest.mark.slow
+ROWS = {'lr-direct', 'lr-direct-simcc', 'bicubic', 'two-stage', 'pdsr', 'hr-oracle'}
+
+
+@pytest.fixture(scope='module')
+def quick_job(tmp_path_factory):
+    root = tmp_path_factory.mktemp('quick')
+    args = (PY, 'tools/benchmark.py', '--quick', '--out', str(root / 'report'), '--work-dir',
+            str(root / 'work'), '--data-root', str(root / 'data'))
+    proc = run_tool(*args, timeout=900)
+    return root, args, proc
+
+
+def test_quick_job_writes_every_row_with_intervals(quick_job):
+    root, _, _ = quick_job
+    report = json.loads((root / 'report' / 'report.json').read_text())
+    rows = {r['variant']: r for r in report['rows']}
+    assert set(rows) == ROWS
+    for key, r in rows.items():
+        for metric in ('AP', 'PCK'):
+            p, lo, hi = r[metric]
+            assert 0.0 <= lo <= p <= hi <= 1.0, (key, metric, r[metric])
+        assert r['gflops'] > 0 and r['cpu_img_per_s'] > 0, key
+    for key in ('bicubic', 'two-stage', 'pdsr'):  # SR quality only where an SR image exists
+        assert 5.0 < rows[key]['PSNR'] < 60.0 and 0.0 < rows[key]['SSIM'] <= 1.0
+    assert rows['lr-direct']['PSNR'] is None
+    assert rows['pdsr']['sr_gflops'] > 0 and rows['bicubic']['sr_gflops'] == 0
+    diffs = {(d['better'], d['worse']): d for d in report['differences']}
+    assert ('pdsr', 'bicubic') in diffs and ('pdsr', 'two-stage') in diffs
+    assert ('pdsr', 'lr-direct-simcc') in diffs
+    for d in diffs.values():
+        assert d['AP_verdict'] in ('significant', 'not significant', 'reversed')
+        assert d['dAP'][1] <= d['dAP'][0] <= d['dAP'][2]
+    for name in ('report.md', 'bar_chart.png', 'grid.png'):
+        assert (root / 'report' / name).stat().st_size > 1000
+    ckpts = json.loads((root / 'work' / 'checkpoints.json').read_text())
+    assert set(ckpts) == ROWS and all(c['config'].startswith('lrpose_mm::') for c in ckpts.values())
+
+
+def test_rerun_reuses_every_stage_and_a_changed_setting_retrains(quick_job):
+    root, args, _ = quick_job
+    run_tool(*args, timeout=600)
+    report = json.loads((root / 'report' / 'report.json').read_text())
+    reused = set(report['meta']['reused_stages'])
+    assert ROWS <= reused  # every training reused
+    assert {f'test-{k}' for k in ROWS} <= reused  # and every evaluation
+    run_tool(*args, '--ft-iters', '5', timeout=900)  # fine-tuning changed, the oracle did not
+    report = json.loads((root / 'report' / 'report.json').read_text())
+    reused = set(report['meta']['reused_stages'])
+    assert 'hr-oracle' in reused and 'pdsr' not in reused and 'lr-direct' not in reused

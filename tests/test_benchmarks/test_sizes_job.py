@@ -1,0 +1,257 @@
+"""The mixed-size / real-LR evaluation: buckets, exact rescaling, routing, the whole job."""
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from mmengine.config import Config
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
+from benchmarks.instance_dump import load_instances  # noqa: E402
+from benchmarks.sizes_data import rescale_split, size_factors  # noqa: E402
+from benchmarks.sizes_job import (  # noqa: E402
+    ALWAYS_SR,
+    DUMP_FILES,
+    NEVER_SR,
+    SizesBudget,
+    _with_pipeline,
+    bucket_of,
+    load_row_config,
+    real_lr_pipeline,
+    region_heights,
+    routed_pipeline,
+    run_sizes_benchmark,
+)
+
+PDSR = 'lrpose_mm::synthetic/pdsr-x4_hrnet-tiny_synthetic-lr32x24.py'
+ORACLE = 'lrpose_mm::synthetic/hr-oracle_hrnet-tiny_synthetic-128x96.py'
+
+
+@pytest.mark.parametrize('height,bucket', [
+    (0.0, '<48'), (47.999, '<48'), (48.0, '48-96'), (95.99, '48-96'), (96.0, '96-160'),
+    (159.999, '96-160'), (160.0, '>=160'), (1e4, '>=160')])
+def test_bucket_boundaries_belong_to_the_upper_bucket(height, bucket):
+    assert bucket_of(height) == bucket
+
+
+@pytest.mark.parametrize('bad', [-1.0, float('nan'), float('inf')])
+def test_bucket_rejects_invalid_heights(bad):
+    with pytest.raises(ValueError, match='height'):
+        bucket_of(bad)
+
+
+def test_size_factors_are_stratified_in_range():
+    f = size_factors(8, (0.15, 0.95), seed=0)
+    edges = np.exp(np.linspace(np.log(0.15), np.log(0.95), 9))
+    assert np.all((f >= edges[:-1]) & (f <= edges[1:]))  # one factor per log-interval
+    assert np.array_equal(f, size_factors(8, (0.15, 0.95), seed=0))
+    with pytest.raises(ValueError, match='scale_range'):
+        size_factors(4, (0.5, 1.5), seed=0)
+
+
+def _generate(root: Path, n: int, split: str, img_size=(96, 128)) -> dict:
+    from lrpose_mm.datasets.synthetic import generate_coco_people
+    return generate_coco_people(str(root), n, seed=0, img_size=img_size, split_name=split,
+                                workers=1, progress=False, people_per_image=(1, 2))
+
+
+def test_rescale_maps_annotations_exactly_and_is_reused(tmp_path):
+    import cv2
+    src = _generate(tmp_path / 'src', 2, 'val')
+    out = rescale_split(src['ann_file'], src['img_dir'], str(tmp_path / 'dst'), 'val-lr4',
+                        {1: 0.25, 2: 0.5})
+    assert not out['cached']
+    old = json.loads(Path(src['ann_file']).read_text())
+    new = json.loads(Path(out['ann_file']).read_text())
+    assert [im['id'] for im in new['images']] == [im['id'] for im in old['images']]
+    for im in new['images']:
+        img = cv2.imread(str(tmp_path / 'dst' / 'val-lr4' / im['file_name']))
+        assert img.shape[:2] == (im['height'], im['width'])
+    s = {1: 0.25, 2: 0.5}
+    for a, b in zip(old['annotations'], new['annotations']):
+        f = s[a['image_id']]
+        ka, kb = np.reshape(a['keypoints'], (-1, 3)), np.reshape(b['keypoints'], (-1, 3))
+        lab = ka[:, 2] > 0
+        np.testing.assert_allclose(kb[lab, :2], (ka[lab, :2] + 0.5) * f - 0.5, atol=2e-3)
+        assert np.array_equal(kb[:, 2], ka[:, 2])
+        x, y, w, h = a['bbox']
+        np.testing.assert_allclose(b['bbox'], [(x + .5) * f - .5, (y + .5) * f - .5, w * f, h * f])
+        assert b['area'] == pytest.approx(a['area'] * f * f)
+    again = rescale_split(src['ann_file'], src['img_dir'], str(tmp_path / 'dst'), 'val-lr4',
+                          {1: 0.25, 2: 0.5})
+    assert again['cached'] and again['cache_key'] == out['cache_key']
+    with pytest.raises(ValueError, match='no factor'):
+        rescale_split(src['ann_file'], src['img_dir'], str(tmp_path / 'x'), 'v', {1: 0.5})
+
+
+def test_pipelines_route_and_crop_at_the_right_sizes():
+    cfg = load_row_config(dict(config=PDSR))
+    never = next(t for t in routed_pipeline(cfg, NEVER_SR) if 'Adaptive' in t['type'])
+    assert never['size_threshold'] == NEVER_SR and tuple(never['input_size']) == (96, 128)
+    assert not any(t['type'] == 'LowResDegrade' for t in routed_pipeline(cfg, ALWAYS_SR))
+    real = real_lr_pipeline(cfg, 4)
+    crop = next(t for t in real if t['type'] == 'TopdownAffine')
+    assert tuple(crop['input_size']) == (24, 32)
+    assert not any(t['type'] == 'LowResDegrade' for t in real)
+    with pytest.raises(ValueError, match='LowResDegrade'):
+        real_lr_pipeline(load_row_config(dict(config=ORACLE)), 4)
+
+
+def _random_checkpoint(config: str, path: Path) -> str:
+    """An untrained checkpoint of ``config`` (the tests check plumbing, not accuracy)."""
+    import torch
+    from mmpose.registry import MODELS
+    torch.manual_seed(0)
+    model = MODELS.build(load_row_config(dict(config=config)).model)
+    torch.save(dict(state_dict=model.state_dict(), meta={}), str(path))
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def tiny_job(tmp_path_factory, mmpose_scope_one_thread):
+    """A pose-job work dir on tiny generated data: budget.json + checkpoints.json."""
+    from benchmarks.pose_job import BUDGETS
+    root = tmp_path_factory.mktemp('sizes')
+    data = root / 'data'
+    _generate(data, 3, 'val', img_size=(128, 96))
+    work = root / 'work'
+    work.mkdir()
+    budget = dict(vars(BUDGETS['quick']), data_root=str(data))
+    (work / 'budget.json').write_text(json.dumps(budget))
+    ckpts = {k: dict(config=c, overrides={}, checkpoint=_random_checkpoint(c, root / f'{k}.pth'))
+             for k, c in (('pdsr', PDSR), ('hr-oracle', ORACLE))}
+    (work / 'checkpoints.json').write_text(json.dumps(ckpts))
+    return root, work, ckpts
+
+
+def test_adaptive_equals_never_sr_when_every_person_is_above_the_threshold(tiny_job):
+    from benchmarks.pose_job import configure
+    from benchmarks.sizes_job import pose_job_budget
+    from benchmarks.stages import StageRunner
+    root, work, ckpts = tiny_job
+    budget = pose_job_budget(work)
+    base = configure(load_row_config(ckpts['pdsr']), budget, budget.data_root, 1, 0, 'val')
+    runner = StageRunner(root / 'routes')
+    dumps = {}
+    for name, thr in (('never', NEVER_SR), ('adaptive', 10.0)):  # every region is > 10 px
+        cfg = _with_pipeline(base, routed_pipeline(base, thr))
+        rec = runner.test(name, cfg, ckpts['pdsr']['checkpoint'], files=DUMP_FILES)
+        dumps[name] = load_instances(rec.files['instances'])
+        dumps[name]['coco'] = json.loads(Path(rec.files['coco']).read_text())
+    a, n = dumps['adaptive'], dumps['never']
+    assert len(a['pred']) >= 3 and set(a['sr_path']) == {'direct'}
+    assert np.array_equal(a['pred'], n['pred']) and np.array_equal(a['img_id'], n['img_id'])
+    assert a['coco'] == n['coco']  # the CocoMetric results too
+
+
+@pytest.mark.slow
+def test_quick_sizes_job_end_to_end(tiny_job):
+    root, work, _ = tiny_job
+    sizes = SizesBudget(num_images=4, n_resamples=10, img_size=(96, 128),
+                        real_lr_rows=['pdsr'])
+    out = root / 'report'
+    run_sizes_benchmark(out, work, sizes, 'test')
+    report = json.loads((out / 'report.json').read_text())
+    sec = report['sizes']
+    assert sec['buckets'][0] == 'all' and len(sec['buckets']) == 5
+    rows = {r['row']: r for r in sec['table']}
+    assert set(rows) == {'never-sr', 'always-sr', 'adaptive', 'hr-oracle'}
+    assert rows['never-sr']['sr_share'] == 0.0 and rows['always-sr']['sr_share'] == 1.0
+    assert rows['adaptive']['people']['all'] == sum(
+        rows['adaptive']['people'][b] for b in sec['buckets'][1:])
+    for r in rows.values():
+        for metric in ('AP', 'PCK'):
+            for iv in r[metric].values():
+                if iv is not None:
+                    assert 0.0 <= iv[1] <= iv[0] <= iv[2] <= 1.0
+    pairs = {(d['better'], d['worse'], d['bucket'], d['metric']) for d in sec['differences']}
+    assert ('adaptive', 'never-sr', 'all', 'AP') in pairs
+    assert ('adaptive', 'always-sr', 'all', 'PCK') in pairs
+    assert {t['bucket'] for t in sec['target']} >= {'all'}
+    real = report['real_lr']['rows']
+    assert [r['row'] for r in real] == ['pdsr'] and real[0]['people'] > 0
+    # the recorded paths are what the threshold says for each person's crop region
+    stage = json.loads(next((work / 'sizes-adaptive').glob('*/stage.json')).read_text())
+    assert rows['adaptive']['AP']['all'][0] == pytest.approx(stage['metrics']['coco/AP'])
+    assert rows['adaptive']['PCK']['all'][0] == pytest.approx(stage['metrics']['pck0.1/PCK'])
+    inst = load_instances(stage['files']['instances'])
+    heights = region_heights(inst, Config.fromfile(str(next(
+        (work / 'sizes-adaptive').glob('*/*.py')))))
+    assert np.array_equal(inst['sr_path'] == 'sr', heights < sec['threshold'])
+    assert real[0]['dAP'][1] <= real[0]['dAP'][0] <= real[0]['dAP'][2]
+    gap = report['real_lr']['input_gap']
+    assert gap['people'] == real[0]['people'] and gap['crop_size'] == [32, 24]
+    assert gap['phase_lr_px'] == 0.375 and gap['mean_abs_diff'] >= 0
+    assert 'Real vs simulated' in (out / 'report.md').read_text()
+    run_sizes_benchmark(out, work, sizes, 'test')  # a rerun evaluates nothing again
+    reused = set(json.loads((out / 'report.json').read_text())['meta']['reused_stages'])
+    assert {'sizes-never-sr', 'sizes-always-sr', 'sizes-adaptive', 'sizes-hr-oracle',
+            'test-pdsr', 'real-lr-pdsr'} <= reused
+
+
+@pytest.mark.slow
+def test_threshold_tuning_composes_the_two_routes(tiny_job):
+    from benchmarks.pose_job import configure
+    from benchmarks.sizes_job import (
+        THRESHOLD_GRID,
+        CocoKeypointAP,
+        _coco_from,
+        _sigmas,
+        pose_job_budget,
+        tune_threshold,
+    )
+    from benchmarks.stages import StageRunner
+    root, work, ckpts = tiny_job
+    budget = pose_job_budget(work)
+    base = configure(load_row_config(ckpts['pdsr']), budget, budget.data_root, 1, 0, 'val')
+    ann = Path(budget.data_root) / 'annotations' / 'person_keypoints_val.json'
+    gt = json.loads(ann.read_text())
+    data = dict(ann_file=str(ann), cache_key=gt['info']['cache_key'],
+                num_images=len(gt['images']), num_people=len(gt['annotations']))
+    runner = StageRunner(root / 'tune')
+    out = tune_threshold(runner, base, ckpts['pdsr']['checkpoint'], data, default=128.0)
+    assert [float(k) for k in out['grid']] == list(THRESHOLD_GRID)
+    assert out['chosen'] in THRESHOLD_GRID and out['default'] == 128.0
+    ids = sorted(im['id'] for im in gt['images'])
+    recs = {r.name: r for r in runner.log}
+    for thr, route in ((32.0, 'never-sr'), (256.0, 'always-sr')):  # everyone one way
+        res = json.loads(Path(recs[f'sizes-tune-{route}'].files['coco']).read_text())
+        own = CocoKeypointAP(_coco_from(gt), res, _sigmas(), ids)(np.arange(len(ids)))
+        assert out['grid'][str(thr)]['AP'] == pytest.approx(own, abs=1e-12)
+        pck = recs[f'sizes-tune-{route}'].metrics['pck0.1/PCK']
+        assert out['grid'][str(thr)]['PCK'] == pytest.approx(pck, abs=1e-6)
+
+
+def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
+    """Perfect predictions everywhere except one 96-160 px person: that bucket alone drops."""
+    from benchmarks.sizes_job import evaluate_stage
+    from benchmarks.stages import StageRecord
+    from benchmarks.stats import resample_indices
+    rng = np.random.default_rng(0)
+    people = [(1, 30.0), (1, 70.0), (1, 200.0), (2, 120.0), (2, 40.0)]  # (image, height)
+    anns, res, dump = [], [], dict(pred=[], gt=[], mask=[], bbox=[], img_id=[], pred_scores=[])
+    for i, (img, h) in enumerate(people):
+        x0, y0, w = 10.0 + 60 * i, 20.0, h / 2
+        kp = np.stack([x0 + rng.uniform(0, w, 17), y0 + rng.uniform(0, h, 17)], 1)
+        anns.append(dict(id=i + 1, image_id=img, category_id=1, iscrowd=0, num_keypoints=17,
+                         bbox=[x0, y0, w, h], area=w * h,
+                         keypoints=np.concatenate([kp, np.full((17, 1), 2)], 1).ravel().tolist()))
+        pred = kp + (50.0 if h == 120.0 else 0.0)  # the 96-160 person is missed
+        res.append(dict(image_id=img, category_id=1, score=1.0,
+                        keypoints=np.concatenate([pred, np.ones((17, 1))], 1).ravel().tolist()))
+        for k, v in dict(pred=pred, gt=kp, mask=np.ones(17, bool), img_id=img,
+                         bbox=[x0, y0, x0 + w, y0 + h], pred_scores=np.ones(17)).items():
+            dump[k].append(v)
+    gt = dict(images=[dict(id=i, width=400, height=300, file_name=f'{i}.png') for i in (1, 2)],
+              annotations=anns, categories=[dict(id=1, name='person')])
+    (tmp_path / 'coco.json').write_text(json.dumps(res))
+    np.savez(tmp_path / 'inst.npz', **{k: np.asarray(v) for k, v in dump.items()})
+    rec = StageRecord('x', 'k', str(tmp_path), 0.0, files=dict(
+        coco=str(tmp_path / 'coco.json'), instances=str(tmp_path / 'inst.npz')))
+    row = evaluate_stage('x', rec, gt, [1, 2], resample_indices(2, 10))
+    assert row.people == {'all': 5, '<48': 2, '48-96': 1, '96-160': 1, '>=160': 1}
+    for b in ('<48', '48-96', '>=160'):
+        assert row.ap[b].point == pytest.approx(1.0) and row.pck[b].point == 1.0
+    assert row.ap['96-160'].point == 0.0 and row.pck['96-160'].point == 0.0
+    assert 0.5 < row.ap['all'].point < 1.0

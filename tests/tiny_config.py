@@ -1,0 +1,44 @@
+"""A tiny stock MMPose top-down config (random weights are fine) for the
+extraction tests (a test fixture: it does not ship with the library)."""
+from typing import Tuple
+
+
+def tiny_topdown_config(input_size: Tuple[int, int] = (48, 64),
+                        depth: int = 18, deconv_channels: int = 64,
+                        flip_test: bool = False):
+    """An ``mmengine.Config`` of a small ResNet + HeatmapHead top-down model
+    (COCO-17, MSRAHeatmap codec, ``input_size`` = (w, h)).
+
+    Use with ``mmpose.apis.init_model(tiny_topdown_config(), None, 'cpu')``.
+    """
+    from mmengine.config import Config
+    w, h = input_size
+    codec = dict(type='MSRAHeatmap', input_size=(w, h),
+                 heatmap_size=(w // 4, h // 4), sigma=2)
+    in_ch = 512 if depth in (18, 34) else 2048
+    test_pipeline = [
+        dict(type='LoadImage'),
+        dict(type='GetBBoxCenterScale'),
+        dict(type='TopdownAffine', input_size=codec['input_size']),
+        dict(type='PackPoseInputs'),
+    ]
+    return Config(dict(
+        default_scope='mmpose',
+        model=dict(
+            type='TopdownPoseEstimator',
+            data_preprocessor=dict(
+                type='PoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+            backbone=dict(type='ResNet', depth=depth),
+            head=dict(
+                type='HeatmapHead', in_channels=in_ch, out_channels=17,
+                deconv_out_channels=(deconv_channels, ) * 3,
+                deconv_kernel_sizes=(4, 4, 4),
+                loss=dict(type='KeypointMSELoss', use_target_weight=True),
+                decoder=codec),
+            test_cfg=dict(flip_test=flip_test, flip_mode='heatmap',
+                          shift_heatmap=flip_test)),
+        train_dataloader=dict(dataset=dict(type='CocoDataset')),
+        test_dataloader=dict(dataset=dict(type='CocoDataset',
+                                          pipeline=test_pipeline)),
+    ))

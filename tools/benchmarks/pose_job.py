@@ -1,0 +1,388 @@
+"""The pose benchmark: procedural LR people -> every variant trained and evaluated fairly.
+
+Protocol (DESIGN.md): train the HR pose network once (the HR oracle, the upper bound of
+every row), start every other variant from its checkpoint and give each the same number
+of further steps on the same data and LR images. Hyper-parameters live in the configs and
+were chosen on the *tune* split (``--split tune`` evaluates there); val is read only by
+the final evaluation. Every row is evaluated by MMPose's ``CocoMetric`` and
+``PCKAccuracy`` with per-person dumps, from which ``stats`` draws paired bootstrap
+intervals over val images.
+"""
+import copy
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmengine.config import Config
+
+from lrpose_mm.fileio import atomic_json_dump
+
+from . import instance_dump  # noqa: F401  (registers KeypointInstanceDump)
+from .stages import StageRecord, StageRunner
+from .stats import (
+    Bootstrapped,
+    CocoKeypointAP,
+    bootstrap,
+    per_image_pck,
+    person_hits,
+    resample_indices,
+)
+
+CONFIG_PREFIX = 'lrpose_mm::synthetic/'
+TRAIN_CFG_SPLIT = 'val'  # named in a training config's evaluation fields, never read by it
+
+
+@dataclass
+class Variant:
+    key: str
+    label: str
+    config: str
+    sr: bool = False  # has an SR image (SR quality metric, picture grid)
+    overrides: Optional[dict] = None  # config changes on top of ``config`` (ablations)
+
+    def load(self) -> Config:
+        cfg = load_config(self.config)
+        if self.overrides:
+            cfg.merge_from_dict(self.overrides)
+        return cfg
+
+
+VARIANTS: List[Variant] = [
+    Variant('lr-direct', 'LR-direct (heatmap)', 'lr-direct_hrnet-tiny_synthetic-lr32x24.py'),
+    Variant('lr-direct-simcc', 'LR-direct SimCC (MMPose peer)',
+            'lr-direct-simcc_hrnet-tiny_synthetic-lr32x24.py'),
+    Variant('bicubic', 'bicubic x4', 'bicubic-x4_hrnet-tiny_synthetic-lr32x24.py', sr=True),
+    Variant('two-stage', 'two-stage pixel SR', 'two-stage-x4_hrnet-tiny_synthetic-lr32x24.py',
+            sr=True),
+    Variant('pdsr', 'pose-driven SR (PDSR)', 'pdsr-x4_hrnet-tiny_synthetic-lr32x24.py', sr=True),
+]
+HR_ORACLE = Variant('hr-oracle', 'HR oracle (128x96)', 'hr-oracle_hrnet-tiny_synthetic-128x96.py')
+
+# --ablation: PDSR with one change each, trained and evaluated like every row (on the tune
+# split: the outcome chooses the PDSR configuration, val never does)
+ABLATIONS: Dict[str, Tuple[str, dict]] = {
+    'pdsr-no-pixel': ('PDSR without the pixel term',
+                      dict(model=dict(sr_loss=dict(pixel_weight=0.0)))),
+    'pdsr-no-kpt': ('PDSR without the keypoint-weighted term',
+                    dict(model=dict(sr_loss=dict(kpt_weight=0.0)))),
+    'pdsr-no-feat': ('PDSR without the feature term',
+                     dict(model=dict(sr_loss=dict(feat_weight=0.0)))),
+    'pdsr-pose-only': ('PDSR with the pose loss only', dict(model=dict(sr_loss=dict(
+        pixel_weight=0.0, kpt_weight=0.0, feat_weight=0.0)))),
+    'pdsr-feat-early': ('PDSR, feature term on backbone.layer1',
+                        dict(model=dict(sr_loss=dict(feat_layers=['backbone.layer1'])))),
+    'pdsr-wide': ('PDSR, neck 2x wider (64 channels)',
+                  dict(model=dict(sr_neck=dict(mid_channels=64)))),
+    'pdsr-deep': ('PDSR, neck 2x deeper (8 blocks)', dict(model=dict(sr_neck=dict(num_blocks=8)))),
+}
+
+# relative cost of one training iteration (HR oracle = 1), measured on this kind of machine
+ITER_COST = {'hr-oracle': 1.0, 'lr-direct': 0.35, 'lr-direct-simcc': 0.35, 'bicubic': 1.0,
+             'two-stage': 1.4, 'pdsr': 1.6}
+
+
+def ablation_variants() -> List[Variant]:
+    pdsr = next(v for v in VARIANTS if v.key == 'pdsr')
+    return [Variant(k, label, pdsr.config, sr=True, overrides=o)
+            for k, (label, o) in ABLATIONS.items()]
+
+
+@dataclass
+class Budget:
+    """Data and schedule sizes: one budget for every variant."""
+    num_train_images: int = 1500
+    num_tune_images: int = 150
+    num_val_images: int = 450  # about 1100 val people
+    hr_iters: int = 1800
+    ft_iters: int = 250
+    batch_size: int = 32
+    seed: int = 0
+    ft_seeds: int = 1  # trainings per fine-tuned row (a second seed where the budget allows)
+    n_resamples: int = 500
+    data_root: str = 'data/synthetic_people'
+    minutes: float = 27.0  # wall-time budget; 0 = no fitting (iterations as given)
+    threads: int = 1  # torch threads; one data worker beside them uses the second core
+    workers: int = 1
+
+
+BUDGETS = {
+    'default': Budget(),
+    'long': Budget(num_train_images=4000, hr_iters=9000, ft_iters=1500, ft_seeds=2,
+                   data_root='data/synthetic_people_long', minutes=0, n_resamples=1000),
+    'quick': Budget(num_train_images=40, num_tune_images=8, num_val_images=16, hr_iters=12,
+                    ft_iters=4, batch_size=8, n_resamples=50,
+                    data_root='data/synthetic_people_quick',
+                    minutes=0),
+}
+
+
+def load_config(name: str) -> Config:
+    """A benchmark config as a user gets it: from the installed package (MIM path)."""
+    from lrpose_mm.config import load_config as load_installed
+    return load_installed(CONFIG_PREFIX + name)
+
+
+def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int,
+              split: str = 'val', load_from: Optional[str] = None) -> Config:
+    """The benchmark's data, schedule and evaluation on top of a variant's config."""
+    cfg = copy.deepcopy(cfg)
+    root = data_root.rstrip('/') + '/'
+    ann = f'{root}annotations/person_keypoints_{split}.json'
+    cfg.train_dataloader.dataset.data_root = root
+    cfg.train_dataloader.batch_size = budget.batch_size
+    for name in ('train_dataloader', 'test_dataloader'):
+        dl = cfg[name]
+        dl.num_workers = budget.workers
+        dl.persistent_workers = budget.workers > 0
+    test = cfg.test_dataloader.dataset
+    test.data_root = root
+    test.ann_file = f'annotations/person_keypoints_{split}.json'
+    test.data_prefix = dict(img=f'{split}/')
+    evaluators = []
+    for ev in cfg.test_evaluator:
+        ev = dict(ev)
+        if ev['type'] == 'CocoMetric':
+            ev.update(ann_file=ann, outfile_prefix='{stage_dir}/coco')
+        evaluators.append(ev)
+    evaluators.append(dict(type='KeypointInstanceDump', out_file='{stage_dir}/instances.npz'))
+    cfg.test_evaluator = evaluators
+    # no validation loop at all (mmengine's iteration loop would validate at the last
+    # iteration whatever val_interval says): the split is read only by the test stage
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.train_cfg.max_iters = iters
+    cfg.train_cfg.pop('val_interval', None)
+    warmup = max(1, min(100, iters // 10))
+    cfg.param_scheduler[0].end = warmup
+    cfg.param_scheduler[1].end = iters
+    cfg.param_scheduler[1].T_max = iters
+    cfg.default_hooks.checkpoint.interval = max(1, iters // 3)
+    cfg.default_hooks.logger.interval = max(1, min(50, iters // 5))
+    cfg.randomness = dict(seed=seed)
+    cfg.load_from = load_from
+    cfg.launcher = 'none'
+    return cfg
+
+
+def ensure_data(budget: Budget) -> Dict[str, dict]:
+    """Generate (or reuse) the procedural train/tune/val people."""
+    from lrpose_mm.datasets.synthetic import generate_people_splits
+    return generate_people_splits(budget.data_root, num_train=budget.num_train_images,
+                                  num_val=budget.num_val_images, num_tune=budget.num_tune_images,
+                                  seed=budget.seed, progress=True, overwrite=True)
+
+
+def calibrate(budget: Budget, data_root: str, work_dir: Path, iters: int = 14) -> float:
+    """Seconds per HR-oracle training iteration here, data loading included (the time
+    between the ends of consecutive warm iterations of a real, short training)."""
+    from mmengine.hooks import Hook
+    from mmengine.runner import Runner
+    cfg = configure(load_config(HR_ORACLE.config), budget, data_root, iters, budget.seed)
+    cfg.work_dir = str(work_dir / 'calibration')
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10 ** 6)
+    cfg.log_level = 'WARNING'
+    stamps: List[float] = []
+
+    class _Stamp(Hook):
+        def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            stamps.append(time.perf_counter())
+
+    runner = Runner.from_cfg(cfg)
+    runner.register_hook(_Stamp())
+    runner.train()
+    del runner
+    warm = 4
+    return (stamps[-1] - stamps[warm - 1]) / (len(stamps) - warm)
+
+
+def fit_iterations(budget: Budget, per_iter: float, variants: Sequence[Variant],
+                   fixed_seconds: float) -> float:
+    """Shrink hr_iters/ft_iters alike so that training fits the budget; returns the factor."""
+    if not budget.minutes:
+        return 1.0
+    ft_cost = sum(ITER_COST.get(v.key, ITER_COST['pdsr']) for v in variants) * budget.ft_seeds
+    need = per_iter * (budget.hr_iters + budget.ft_iters * ft_cost)
+    have = budget.minutes * 60 - fixed_seconds
+    factor = float(min(1.0, max(0.05, have / max(need, 1e-6))))
+    budget.hr_iters = max(10, int(budget.hr_iters * factor))
+    budget.ft_iters = max(4, int(budget.ft_iters * factor))
+    return factor
+
+
+@dataclass
+class RowEval:
+    """Everything the report needs of one row."""
+    variant: Variant
+    train: List[StageRecord]
+    test: List[StageRecord]
+    ap: Bootstrapped = None
+    pck: Bootstrapped = None
+    extra: Dict[str, float] = field(default_factory=dict)
+
+
+def evaluate_rows(rows: Dict[str, RowEval], ann_file: str, n_resamples: int,
+                  seed: int) -> np.ndarray:
+    """Fill each row's AP and PCK (on all val images and on shared resamples)."""
+    import contextlib
+    import io
+
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+    from xtcocotools.coco import COCO
+
+    from .instance_dump import load_instances
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(ann_file)
+    image_ids = sorted(gt.getImgIds())
+    pos = {iid: i for i, iid in enumerate(image_ids)}
+    sigmas = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))['sigmas']
+    idx = resample_indices(len(image_ids), n_resamples, seed)
+    for row in rows.values():
+        aps, pcks = [], []
+        for rec in row.test:  # one test per training seed: the row is their mean
+            ap = CocoKeypointAP(gt, rec.files['coco'], sigmas, image_ids)
+            inst = load_instances(rec.files['instances'])
+            hits = person_hits(inst['pred'], inst['gt'], inst['mask'], inst['bbox'])
+            pck = per_image_pck(hits, np.array([pos[i] for i in inst['img_id']]), len(image_ids))
+            aps.append(bootstrap(ap, idx))
+            pcks.append(bootstrap(pck, idx))
+        row.ap = _mean(aps)
+        row.pck = _mean(pcks)
+    return idx
+
+
+def analyse_learner(rows: Dict[str, RowEval], ann_file: str) -> dict:
+    """Per-joint PCK and left/right collapse/swap rates of the HR oracle (and PDSR), and the
+    AP that the ground truth itself gets with noise: what limits the learner."""
+    from mmpose.datasets.datasets.utils import parse_pose_metainfo
+
+    from .error_analysis import ap_of_noisy_ground_truth, left_right, per_joint_pck
+    from .instance_dump import load_instances
+    meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
+    names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
+    out = dict(noisy_gt_ap=ap_of_noisy_ground_truth(ann_file, meta['sigmas']))
+    for key in (HR_ORACLE.key, 'pdsr'):
+        if key in rows and rows[key].test:
+            inst = load_instances(rows[key].test[0].files['instances'])
+            out[key] = dict(per_joint_pck=per_joint_pck(inst, names),
+                            left_right=left_right(inst, meta))
+    return out
+
+
+def _mean(items: List[Bootstrapped]) -> Bootstrapped:
+    return Bootstrapped(float(np.mean([b.point for b in items])),
+                        np.mean([b.samples for b in items], axis=0))
+
+
+def machine() -> str:
+    return (f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, '
+            f'Python {platform.python_version()}')
+
+
+def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: str,
+                       variants: Optional[Sequence[str]] = None, split: str = 'val',
+                       grid_people: int = 3, ablation: bool = False) -> dict:
+    """Run (or resume) the whole job and write the report; returns the report dict."""
+    import torch
+
+    from . import pose_report, pose_visual
+    t_start = time.time()
+    torch.set_num_threads(budget.threads)
+    out_dir, work_dir = Path(out_dir), Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    chosen = [v for v in VARIANTS if variants is None or v.key in variants]
+    if ablation:
+        if split != 'tune':
+            raise ValueError('--ablation chooses the PDSR configuration: it runs on the tune '
+                             'split only (--split tune), never on val')
+        chosen += ablation_variants()
+    print(f'[1/6] data: procedural people under {budget.data_root}', flush=True)
+    data = ensure_data(budget)
+    data_root = str(Path(budget.data_root).resolve())
+    data_key = {k: v['cache_key'] for k, v in data.items()}
+
+    saved = work_dir / 'budget.json'
+    factor, per_iter = 1.0, None
+    if saved.is_file():  # a resumed run keeps the schedule it started with
+        prev = json.loads(saved.read_text())
+        if {k: prev[k] for k in ('num_train_images', 'seed', 'data_root')} == {
+                k: getattr(budget, k) for k in ('num_train_images', 'seed', 'data_root')}:
+            budget.hr_iters, budget.ft_iters = prev['hr_iters'], prev['ft_iters']
+            factor, per_iter = prev.get('time_factor', 1.0), prev.get('seconds_per_hr_iter')
+    if per_iter is None and budget.minutes:
+        per_iter = calibrate(budget, data_root, work_dir)
+        elapsed = time.time() - t_start
+        fixed = elapsed + 60 + 25 * (len(chosen) + 1) * (1 + budget.num_val_images / 450)
+        factor = fit_iterations(budget, per_iter, chosen, fixed)
+        print(f'      time budget: {per_iter:.2f} s per HR iteration here; '
+              f'iterations x{factor:.2f} '
+              f'-> HR {budget.hr_iters}, fine-tune {budget.ft_iters}', flush=True)
+    atomic_json_dump(dict(asdict(budget), time_factor=factor, seconds_per_hr_iter=per_iter),
+                     str(saved))
+
+    runner = StageRunner(work_dir)
+    print(f'[2/6] HR oracle: {budget.hr_iters} iterations from scratch', flush=True)
+    # a training never validates: its config carries the val split in its unused test fields
+    # whichever split evaluates it, so that --split tune reuses the trainings
+    hr_cfg = configure(load_config(HR_ORACLE.config), budget, data_root, budget.hr_iters,
+                       budget.seed, TRAIN_CFG_SPLIT)
+    hr = runner.train(HR_ORACLE.key, hr_cfg, dict(data=data_key))
+    rows: Dict[str, RowEval] = {HR_ORACLE.key: RowEval(HR_ORACLE, [hr], [])}
+
+    print(f'[3/6] {len(chosen)} variants x {budget.ft_seeds} seed(s): {budget.ft_iters} '
+          'iterations each from the HR oracle', flush=True)
+    for v in chosen:
+        rows[v.key] = RowEval(v, [], [])
+        for s in range(budget.ft_seeds):
+            cfg = configure(v.load(), budget, data_root, budget.ft_iters,
+                            budget.seed + s, TRAIN_CFG_SPLIT, load_from=hr.checkpoint)
+            name = v.key if s == 0 else f'{v.key}-seed{budget.seed + s}'
+            rows[v.key].train.append(runner.train(name, cfg, dict(data=data_key, parent=hr.key)))
+
+    print(f'[4/6] evaluation on {split} (CocoMetric, PCKAccuracy, per-person dumps)', flush=True)
+    ordered = chosen + [HR_ORACLE]
+    for v in ordered:
+        for rec in rows[v.key].train:
+            cfg = configure(v.load(), budget, data_root, 1, budget.seed, split)
+            rows[v.key].test.append(runner.test(
+                f'test-{rec.name}', cfg, rec.checkpoint, dict(data=data_key),
+                files=dict(coco='coco.keypoints.json', instances='instances.npz')))
+    ann_file = f'{data_root}/annotations/person_keypoints_{split}.json'
+    evaluate_rows(rows, ann_file, budget.n_resamples, budget.seed)
+    learner = analyse_learner(rows, ann_file)
+
+    print('[5/6] cost (params, GFLOPs, CPU img/s side by side) and the picture grid', flush=True)
+    models = pose_visual.load_models(
+        {v.key: (configure(v.load(), budget, data_root, 1, budget.seed, split),
+                 rows[v.key].train[0].checkpoint) for v in ordered})
+    for key, c in pose_visual.cost_table(models).items():
+        rows[key].extra.update(c)
+    grid = None
+    if 'pdsr' in rows and 'bicubic' in rows:
+        grid = pose_visual.difference_grid(models, rows, out_dir / 'grid.png', grid_people)
+
+    print('[6/6] report', flush=True)
+    atomic_json_dump({k: dict(config=CONFIG_PREFIX + r.variant.config,
+                              overrides=r.variant.overrides or {},
+                              checkpoint=r.train[0].checkpoint) for k, r in rows.items()},
+                     str(work_dir / 'checkpoints.json'))
+    meta = dict(
+        data=(f'procedural people, seed {budget.seed}: '
+              + ', '.join(f'{k} {v["num_people"]} people in {v["num_images"]} images'
+                          for k, v in data.items())
+              + '; HR crops 128x96, LR 32x24 (x4)'),
+        protocol=(f'HR oracle trained {budget.hr_iters} iterations from scratch; every other '
+                  f'row starts from it and trains {budget.ft_iters} iterations '
+                  f'(batch {budget.batch_size}, {budget.ft_seeds} seed(s), the row is their '
+                  'mean); same data, LR images, backbone and step count; evaluated on '
+                  f'{split} with flip test; intervals: {budget.n_resamples} bootstrap '
+                  'resamples of val images, percentile 95%, paired across rows'),
+        machine=machine(), command=command, budget=asdict(budget), time_factor=factor,
+        seconds_per_hr_iter=per_iter, split=split, grid=grid is not None,
+        reused_stages=runner.reused(), learner=learner,
+        stage_seconds={r.name: r.seconds for r in runner.log},
+        wall_seconds=round(time.time() - t_start, 1))
+    return pose_report.write_report(out_dir, rows, meta)
