@@ -37,6 +37,7 @@ action: install
 
 # The test suite (what CI runs).
 test: install
+	$(PY) -m ruff check lrpose_mm tools tests setup.py
 	$(PY) -m pytest tests -q -ra --durations=15
 
 # The fast tests only (no end-to-end trainings): under a minute.

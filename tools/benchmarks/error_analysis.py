@@ -34,13 +34,16 @@ def per_joint_pck(inst: Dict[str, np.ndarray], names: Sequence[str], thr: float 
 
 def left_right(inst: Dict[str, np.ndarray], metainfo: dict, collapse_thr: float = 0.05
                ) -> Dict[str, Dict[str, float]]:
-    """Per pair: the share of people (both joints labelled) whose two predictions lie within
-    ``collapse_thr`` x box size of each other (collapse) and whose predictions fit the
-    exchanged labels clearly better than the labels (swap, distance sum < 0.7x)."""
+    """Per pair, over the people with both joints labelled and at least ``2 * collapse_thr``
+    x box size apart in the ground truth: the share whose two predictions lie within
+    ``collapse_thr`` x box size of each other (collapse) and the share whose predictions fit
+    the exchanged labels clearly better than the labels (swap, distance sum < 0.7x)."""
     size = np.max(inst['bbox'][:, 2:] - inst['bbox'][:, :2], axis=1)
     out = {}
     for name, (a, b) in _pairs(metainfo).items():
-        m = inst['mask'][:, a].astype(bool) & inst['mask'][:, b].astype(bool)
+        apart = np.linalg.norm(inst['gt'][:, a] - inst['gt'][:, b], axis=-1) / size
+        m = (inst['mask'][:, a].astype(bool) & inst['mask'][:, b].astype(bool)
+             & (apart >= 2 * collapse_thr))
         p, g = inst['pred'][m], inst['gt'][m]
         gap = np.linalg.norm(p[:, a] - p[:, b], axis=-1) / size[m]
         right = np.linalg.norm(p[:, a] - g[:, a], axis=-1) + np.linalg.norm(p[:, b] - g[:, b],

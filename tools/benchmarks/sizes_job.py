@@ -365,10 +365,8 @@ def _with_pipeline(cfg: Config, pipeline: List[dict]) -> Config:
     """``cfg`` evaluated through ``pipeline``; the SR-quality metric is dropped (no HR
     crop exists to compare the SR image with)."""
     cfg = copy.deepcopy(cfg)
-    for name in ('val_dataloader', 'test_dataloader'):
-        cfg[name].dataset.pipeline = pipeline
-    keep = [ev for ev in cfg.test_evaluator if ev['type'] != 'SRQualityMetric']
-    cfg.test_evaluator = cfg.val_evaluator = keep
+    cfg.test_dataloader.dataset.pipeline = pipeline  # (pose_job.configure drops validation)
+    cfg.test_evaluator = [ev for ev in cfg.test_evaluator if ev['type'] != 'SRQualityMetric']
     return cfg
 
 
