@@ -15,7 +15,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from benchmarks.pose_job import BUDGETS, VARIANTS, Budget, run_pose_benchmark
+from benchmarks.pose_job import ABLATIONS, BUDGETS, VARIANTS, Budget, run_pose_benchmark
 from benchmarks.pose_report import markdown_table
 
 import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
@@ -33,9 +33,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--work-dir', default=None, help='stages (default work_dirs/<budget>)')
     p.add_argument('--split', choices=('val', 'tune'), default='val',
                    help='evaluate on val (final) or on the tune split (choosing settings)')
-    p.add_argument('--ablation', action='store_true',
+    p.add_argument('--ablation', nargs='*', default=None, choices=sorted(ABLATIONS),
                    help='add PDSR ablations (each SR loss term removed, pose loss only, feature '
-                   'term on an early layer, 2x wider / deeper neck); needs --split tune')
+                   'term on an early layer, 2x wider / deeper neck; all when none is named); '
+                   'needs --split tune')
+    p.add_argument('--hr-checkpoint', default=None,
+                   help='start every row from this HR pose checkpoint instead of training the '
+                   'oracle (e.g. the oracle of an earlier run, or your own)')
     p.add_argument('--variants', nargs='+', choices=[v.key for v in VARIANTS],
                    help='only these variants (LR-direct always runs: gap closure needs it)')
     for f in dataclasses.fields(Budget):
@@ -44,7 +48,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.add_argument('--' + f.name.replace('_', '-'), type=kind, default=None,
                        help=f'override the budget field {f.name}')
     args = p.parse_args(argv)
-    if args.ablation and args.split != 'tune':
+    if args.ablation is not None and args.split != 'tune':
         p.error('--ablation chooses the PDSR configuration: run it with --split tune')
     for f in dataclasses.fields(Budget):
         v = getattr(args, f.name)
@@ -67,7 +71,7 @@ def main() -> None:
     work = Path(args.work_dir or f'work_dirs/{args.budget}')
     command = 'python ' + ' '.join(shlex.quote(a) for a in sys.argv)
     report = run_pose_benchmark(out, work, budget, command, variants=variants, split=args.split,
-                                ablation=args.ablation)
+                                ablation=args.ablation, hr_checkpoint=args.hr_checkpoint)
     print('\n' + markdown_table(report['rows']))
     print(f'\nreport: {out / "report.md"}  ({report["meta"]["wall_seconds"] / 60:.1f} min)')
 

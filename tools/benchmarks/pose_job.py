@@ -272,6 +272,19 @@ def analyse_learner(rows: Dict[str, RowEval], ann_file: str) -> dict:
     return out
 
 
+def given_checkpoint(name: str, path: str) -> StageRecord:
+    """A stage record for a checkpoint given by the user, keyed by its content."""
+    import hashlib
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f'--hr-checkpoint {path!r} does not exist')
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return StageRecord(name=name, key=digest.hexdigest()[:16], work_dir=os.path.dirname(path),
+                       seconds=0.0, checkpoint=os.path.abspath(path), reused=True)
+
+
 def _mean(items: List[Bootstrapped]) -> Bootstrapped:
     return Bootstrapped(float(np.mean([b.point for b in items])),
                         np.mean([b.samples for b in items], axis=0))
@@ -284,7 +297,8 @@ def machine() -> str:
 
 def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: str,
                        variants: Optional[Sequence[str]] = None, split: str = 'val',
-                       grid_people: int = 3, ablation: bool = False) -> dict:
+                       grid_people: int = 3, ablation: Optional[Sequence[str]] = None,
+                       hr_checkpoint: Optional[str] = None) -> dict:
     """Run (or resume) the whole job and write the report; returns the report dict."""
     import torch
 
@@ -294,11 +308,11 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     out_dir, work_dir = Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     chosen = [v for v in VARIANTS if variants is None or v.key in variants]
-    if ablation:
+    if ablation is not None:
         if split != 'tune':
             raise ValueError('--ablation chooses the PDSR configuration: it runs on the tune '
                              'split only (--split tune), never on val')
-        chosen += ablation_variants()
+        chosen += [v for v in ablation_variants() if not ablation or v.key in ablation]
     print(f'[1/6] data: procedural people under {budget.data_root}', flush=True)
     data = ensure_data(budget)
     data_root = str(Path(budget.data_root).resolve())
@@ -329,7 +343,11 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     # whichever split evaluates it, so that --split tune reuses the trainings
     hr_cfg = configure(load_config(HR_ORACLE.config), budget, data_root, budget.hr_iters,
                        budget.seed, TRAIN_CFG_SPLIT)
-    hr = runner.train(HR_ORACLE.key, hr_cfg, dict(data=data_key))
+    if hr_checkpoint:  # an HR pose checkpoint of the user's (e.g. an earlier oracle): start there
+        hr = given_checkpoint(HR_ORACLE.key, hr_checkpoint)
+        runner.log.append(hr)
+    else:
+        hr = runner.train(HR_ORACLE.key, hr_cfg, dict(data=data_key))
     rows: Dict[str, RowEval] = {HR_ORACLE.key: RowEval(HR_ORACLE, [hr], [])}
 
     print(f'[3/6] {len(chosen)} variants x {budget.ft_seeds} seed(s): {budget.ft_iters} '
@@ -374,8 +392,10 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
               + ', '.join(f'{k} {v["num_people"]} people in {v["num_images"]} images'
                           for k, v in data.items())
               + '; HR crops 128x96, LR 32x24 (x4)'),
-        protocol=(f'HR oracle trained {budget.hr_iters} iterations from scratch; every other '
-                  f'row starts from it and trains {budget.ft_iters} iterations '
+        protocol=((f'HR oracle: the given checkpoint {hr_checkpoint}; every other '
+                   if hr_checkpoint else
+                   f'HR oracle trained {budget.hr_iters} iterations from scratch; every other ')
+                  + f'row starts from it and trains {budget.ft_iters} iterations '
                   f'(batch {budget.batch_size}, {budget.ft_seeds} seed(s), the row is their '
                   'mean); same data, LR images, backbone and step count; evaluated on '
                   f'{split} with flip test; intervals: {budget.n_resamples} bootstrap '
