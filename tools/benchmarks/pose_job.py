@@ -11,7 +11,6 @@ intervals over val images.
 import copy
 import json
 import os
-import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from mmengine.config import Config
 from lrpose_mm.fileio import atomic_json_dump
 
 from . import instance_dump  # noqa: F401  (registers KeypointInstanceDump)
+from .report import machine as report_machine
 from .stages import StageRecord, StageRunner
 from .stats import (
     Bootstrapped,
@@ -290,11 +290,6 @@ def _mean(items: List[Bootstrapped]) -> Bootstrapped:
                         np.mean([b.samples for b in items], axis=0))
 
 
-def machine() -> str:
-    return (f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, '
-            f'Python {platform.python_version()}')
-
-
 def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: str,
                        variants: Optional[Sequence[str]] = None, split: str = 'val',
                        grid_people: int = 3, ablation: Optional[Sequence[str]] = None,
@@ -400,7 +395,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                   'mean); same data, LR images, backbone and step count; evaluated on '
                   f'{split} with flip test; intervals: {budget.n_resamples} bootstrap '
                   'resamples of val images, percentile 95%, paired across rows'),
-        machine=machine(), command=command, budget=asdict(budget), time_factor=factor,
+        machine=report_machine(), command=command, budget=asdict(budget), time_factor=factor,
         seconds_per_hr_iter=per_iter, split=split, grid=grid is not None,
         reused_stages=runner.reused(), learner=learner,
         stage_seconds={r.name: r.seconds for r in runner.log},

@@ -5,8 +5,7 @@ from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from lrpose_mm.fileio import atomic_json_dump, atomic_text_dump
-
+from .report import write_report as write_files
 from .stats import Bootstrapped, Interval, fmt_interval, verdict
 
 LR_KEY, HR_KEY = 'lr-direct', 'hr-oracle'
@@ -188,7 +187,6 @@ def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
         md += ['Val people where PDSR and bicubic differ most (top: PDSR better, bottom: PDSR '
                'worse); error = mean keypoint distance in % of the box.', '',
                '![PDSR vs bicubic](grid.png)', '']
-    atomic_text_dump('\n'.join(md), str(out_dir / 'report.md'))
     report = dict(meta=meta, rows=table, differences=diffs, targets=tgt)
-    atomic_json_dump(report, str(out_dir / 'report.json'))
+    write_files(out_dir, md, report)
     return report

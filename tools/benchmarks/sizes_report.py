@@ -3,8 +3,7 @@ the adaptive target (met or missed, by how much), real vs simulated LR."""
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from lrpose_mm.fileio import atomic_json_dump, atomic_text_dump
-
+from .report import write_report as write_files
 from .stats import fmt_interval, verdict
 
 LABELS = {'never-sr': 'never-SR (PDSR ckpt, direct path: crop at 128x96)',
@@ -171,7 +170,5 @@ def write_report(out_dir: Path, report: dict) -> dict:
               'CocoMetric predictions made for those people (tied to their GT box through the '
               'per-person dump); intervals: bootstrap over images (tools/benchmarks/stats.py), '
               'percentile 95%, the same resamples for every row, so differences are paired.', '']
-    out_dir.mkdir(parents=True, exist_ok=True)
-    atomic_json_dump(report, str(out_dir / 'report.json'))
-    atomic_text_dump('\n'.join(lines), str(out_dir / 'report.md'))
+    write_files(out_dir, lines, report)
     return report
