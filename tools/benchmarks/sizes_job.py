@@ -35,7 +35,8 @@ from mmengine.config import Config
 
 from . import instance_dump  # noqa: F401  (registers KeypointInstanceDump)
 from .instance_dump import load_instances
-from .pose_job import Budget, configure, machine
+from .pose_job import Budget, configure
+from .report import machine
 from .sizes_data import make_lowres_copy, make_sizes_split, split_cache_keys
 from .stages import StageRecord, StageRunner
 from .stats import (
