@@ -104,6 +104,7 @@ class Budget:
     seed: int = 0
     ft_seeds: int = 1  # trainings per fine-tuned row (a second seed where the budget allows)
     n_resamples: int = 500
+    cost_batch: int = 32  # crops per timed forward pass in the cost table
     data_root: str = 'data/synthetic_people'
     minutes: float = 27.0  # wall-time budget; 0 = no fitting (iterations as given)
     threads: int = 1  # torch threads; one data worker beside them uses the second core
@@ -115,7 +116,7 @@ BUDGETS = {
     'long': Budget(num_train_images=4000, hr_iters=9000, ft_iters=1500, ft_seeds=2,
                    data_root='data/synthetic_people_long', minutes=0, n_resamples=1000),
     'quick': Budget(num_train_images=40, num_tune_images=8, num_val_images=16, hr_iters=12,
-                    ft_iters=4, batch_size=8, n_resamples=50,
+                    ft_iters=4, batch_size=8, n_resamples=50, cost_batch=4,
                     data_root='data/synthetic_people_quick',
                     minutes=0),
 }
@@ -371,7 +372,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     models = pose_visual.load_models(
         {v.key: (configure(v.load(), budget, data_root, 1, budget.seed, split),
                  rows[v.key].train[0].checkpoint) for v in ordered})
-    for key, c in pose_visual.cost_table(models).items():
+    for key, c in pose_visual.cost_table(models, batch=budget.cost_batch).items():
         rows[key].extra.update(c)
     grid = None
     if 'pdsr' in rows and 'bicubic' in rows:
