@@ -5,27 +5,22 @@ which clip each source got right. This metric records, in the same test run, wha
 ``AccMetric`` reads (``pred_score``, ``gt_label``) and the clip's ``frame_dir`` (add it to
 ``PackActionInputs.meta_keys``), and writes them to an ``.npz`` (no pickle).
 """
-import os
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
 from mmaction.registry import METRICS
-from mmengine.evaluator import BaseMetric
+
+from lrpose_mm.fileio import load_npz
+
+from .npz_dump import NpzDumpMetric
 
 
 @METRICS.register_module()
-class ActionPredictionDump(BaseMetric):
+class ActionPredictionDump(NpzDumpMetric):
     """Writes ``out_file`` (.npz): score (N, C), label (N,), frame_dir (N,) str.
 
     Returns no metric of its own.
     """
-
-    default_prefix = 'dump'
-
-    def __init__(self, out_file: str, collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        self.out_file = out_file
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for ds in data_samples:
@@ -37,19 +32,10 @@ class ActionPredictionDump(BaseMetric):
                 label=int(np.asarray(ds['gt_label'].cpu()).reshape(-1)[0]),
                 frame_dir=str(ds['frame_dir'])))
 
-    def compute_metrics(self, results: list) -> Dict[str, float]:
-        tmp = self.out_file + '.tmp.npz'
-        np.savez(tmp, score=np.stack([r['score'] for r in results]),
-                 label=np.array([r['label'] for r in results], np.int64),
-                 frame_dir=np.array([r['frame_dir'] for r in results]))
-        os.replace(tmp, self.out_file)
-        return {}
-
 
 def load_predictions(path: str) -> Dict[str, np.ndarray]:
     """Read a dump written by :class:`ActionPredictionDump` (never unpickles)."""
-    with np.load(path, allow_pickle=False) as f:
-        return {k: f[k] for k in f.files}
+    return load_npz(path)
 
 
 def correct_by_clip(path: str) -> Dict[str, bool]:

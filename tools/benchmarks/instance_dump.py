@@ -5,26 +5,21 @@ bootstrap needs the per-person ingredients of those numbers. This metric records
 same test run, exactly what ``PCKAccuracy`` reads (predicted and GT keypoints, the
 labelled mask, the GT box) plus the image id, and writes them to an ``.npz`` (no pickle).
 """
-import os
-from typing import Dict, Optional, Sequence
+from typing import Dict, Sequence
 
 import numpy as np
-from mmengine.evaluator import BaseMetric
 from mmpose.registry import METRICS
+
+from lrpose_mm.fileio import load_npz
+
+from .npz_dump import NpzDumpMetric
 
 
 @METRICS.register_module()
-class KeypointInstanceDump(BaseMetric):
+class KeypointInstanceDump(NpzDumpMetric):
     """Writes ``out_file`` (.npz): pred (N,K,2), gt (N,K,2), mask (N,K), bbox (N,4 xyxy),
     img_id (N,), pred_scores (N,K), and sr_path (N,) where the model records the path of
     resolution-adaptive inference. Returns no metric of its own."""
-
-    default_prefix = 'dump'
-
-    def __init__(self, out_file: str, collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
-        super().__init__(collect_device=collect_device, prefix=prefix)
-        self.out_file = out_file
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for ds in data_samples:
@@ -42,15 +37,7 @@ class KeypointInstanceDump(BaseMetric):
             if 'sr_path' in ds['pred_instances']:  # resolution-adaptive inference
                 self.results[-1]['sr_path'] = str(np.asarray(ds['pred_instances']['sr_path'])[0])
 
-    def compute_metrics(self, results: list) -> Dict[str, float]:
-        arrays = {k: np.stack([r[k] for r in results]) for k in results[0]}
-        tmp = self.out_file + '.tmp.npz'
-        np.savez(tmp, **arrays)
-        os.replace(tmp, self.out_file)
-        return {}
-
 
 def load_instances(path: str) -> Dict[str, np.ndarray]:
     """Read a dump written by :class:`KeypointInstanceDump` (never unpickles)."""
-    with np.load(path, allow_pickle=False) as f:
-        return {k: f[k] for k in f.files}
+    return load_npz(path)
