@@ -112,7 +112,9 @@ def test_legacy_wrapped_backbone_keys_still_load(tmp_path):
     legacy = {('backbone.backbone.' + k[len('backbone.'):] if k.startswith('backbone.') else k): v
               for k, v in zoo_state.items()}
     model = MODELS.build(_sr_model_cfg())
-    model.load_state_dict(legacy, strict=True)
+    result = model.load_state_dict(legacy, strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    assert set(model.state_dict()) == set(zoo_state)  # renamed back to MMPose's key names
     _assert_same_tensors(model.state_dict(), zoo_state, list(zoo_state))
 
 
