@@ -116,7 +116,7 @@ BUDGETS = {
     'long': Budget(num_train_images=4000, hr_iters=9000, ft_iters=1500, ft_seeds=2,
                    data_root='data/synthetic_people_long', minutes=0, n_resamples=1000),
     'quick': Budget(num_train_images=40, num_tune_images=8, num_val_images=16, hr_iters=12,
-                    ft_iters=4, batch_size=8, n_resamples=50, cost_batch=4,
+                    ft_iters=4, batch_size=8, n_resamples=50, cost_batch=4, workers=0,
                     data_root='data/synthetic_people_quick',
                     minutes=0),
 }
@@ -314,15 +314,16 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     data_root = str(Path(budget.data_root).resolve())
     data_key = {k: v['cache_key'] for k, v in data.items()}
 
+    # the time-fitted schedule is kept for a rerun of the *same* request (so an interrupted job
+    # resumes its stages); any changed budget field is a new request, fitted anew
     saved = work_dir / 'budget.json'
+    requested = asdict(budget)
     factor, per_iter = 1.0, None
-    if saved.is_file():  # a resumed run keeps the schedule it started with
-        prev = json.loads(saved.read_text())
-        if {k: prev[k] for k in ('num_train_images', 'seed', 'data_root')} == {
-                k: getattr(budget, k) for k in ('num_train_images', 'seed', 'data_root')}:
-            budget.hr_iters, budget.ft_iters = prev['hr_iters'], prev['ft_iters']
-            factor, per_iter = prev.get('time_factor', 1.0), prev.get('seconds_per_hr_iter')
-    if per_iter is None and budget.minutes:
+    prev = json.loads(saved.read_text()) if saved.is_file() else {}
+    if prev.get('requested') == requested:
+        budget.hr_iters, budget.ft_iters = prev['hr_iters'], prev['ft_iters']
+        factor, per_iter = prev['time_factor'], prev['seconds_per_hr_iter']
+    elif budget.minutes:
         per_iter = calibrate(budget, data_root, work_dir)
         elapsed = time.time() - t_start
         fixed = elapsed + 60 + 25 * (len(chosen) + 1) * (1 + budget.num_val_images / 450)
@@ -330,8 +331,8 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
         print(f'      time budget: {per_iter:.2f} s per HR iteration here; '
               f'iterations x{factor:.2f} '
               f'-> HR {budget.hr_iters}, fine-tune {budget.ft_iters}', flush=True)
-    atomic_json_dump(dict(asdict(budget), time_factor=factor, seconds_per_hr_iter=per_iter),
-                     str(saved))
+    atomic_json_dump(dict(asdict(budget), requested=requested, time_factor=factor,
+                          seconds_per_hr_iter=per_iter), str(saved))
 
     runner = StageRunner(work_dir)
     print(f'[2/6] HR oracle: {budget.hr_iters} iterations from scratch', flush=True)
