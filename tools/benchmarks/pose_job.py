@@ -396,7 +396,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                   f'(batch {budget.batch_size}, {budget.ft_seeds} seed(s), the row is their '
                   'mean); same data, LR images, backbone and step count; evaluated on '
                   f'{split} with flip test; intervals: {budget.n_resamples} bootstrap '
-                  'resamples of val images, percentile 95%, paired across rows'),
+                  f'resamples of {split} images, percentile 95%, paired across rows'),
         machine=report_machine(), command=command, budget=asdict(budget), time_factor=factor,
         seconds_per_hr_iter=per_iter, split=split, grid=grid is not None,
         reused_stages=runner.reused(), learner=learner,
