@@ -42,3 +42,15 @@ def tiny_topdown_config(input_size: Tuple[int, int] = (48, 64),
         test_dataloader=dict(dataset=dict(type='CocoDataset',
                                           pipeline=test_pipeline)),
     ))
+
+
+#: an HRNet of four one-module stages, widths 8-64: the smallest real HRNet for unit tests
+TINY_HRNET = dict(type='HRNet', in_channels=3, extra=dict(
+    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(1, ),
+                num_channels=(16, )),
+    stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(1, 1),
+                num_channels=(8, 16)),
+    stage3=dict(num_modules=1, num_branches=3, block='BASIC', num_blocks=(1, 1, 1),
+                num_channels=(8, 16, 32)),
+    stage4=dict(num_modules=1, num_branches=4, block='BASIC', num_blocks=(1, 1, 1, 1),
+                num_channels=(8, 16, 32, 64), multiscale_output=False)))

@@ -11,18 +11,11 @@ from lrpose_mm.apis import adaptive_pipeline, inference_topdown_batched
 pytest.importorskip('onnxruntime')
 from lrpose_mm.deploy import export_paths, onnx_parity, use_onnxruntime  # noqa: E402
 
+from tiny_config import TINY_HRNET  # noqa: E402
+
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 HR, SCALE = (48, 64), 4
-HRNET = dict(type='HRNet', in_channels=3, extra=dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(1, ),
-                num_channels=(16, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(1, 1),
-                num_channels=(8, 16)),
-    stage3=dict(num_modules=1, num_branches=3, block='BASIC', num_blocks=(1, 1, 1),
-                num_channels=(8, 16, 32)),
-    stage4=dict(num_modules=1, num_branches=4, block='BASIC', num_blocks=(1, 1, 1, 1),
-                num_channels=(8, 16, 32, 64), multiscale_output=False)))
 HEATMAP_HEAD = dict(type='HeatmapHead', in_channels=8, out_channels=17, deconv_out_channels=None,
                     loss=dict(type='KeypointMSELoss'),
                     decoder=dict(type='MSRAHeatmap', input_size=HR, heatmap_size=(12, 16),
@@ -45,7 +38,7 @@ def _model(head=HEATMAP_HEAD, flip=True):
         data_preprocessor=dict(type='SRPoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
                                std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
         sr_neck=dict(type='PoseDrivenSRNeck', scale=SCALE, mid_channels=8, num_blocks=1),
-        backbone=HRNET, backbone_size_divisor=32, head=head,
+        backbone=TINY_HRNET, backbone_size_divisor=32, head=head,
         test_cfg=dict(flip_test=flip, flip_mode='heatmap', shift_heatmap=False)))
     model.init_weights()
     for p in model.head.parameters():  # MMPose's tiny head init gives near-zero outputs

@@ -12,17 +12,10 @@ from lrpose_mm.apis import init_pose_model
 from lrpose_mm.engine import CheckpointFitHook
 from lrpose_mm.models.checkpoint_fit import CheckpointMismatchError
 
+from tiny_config import TINY_HRNET  # noqa: E402
+
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
-HRNET = dict(type='HRNet', in_channels=3, extra=dict(
-    stage1=dict(num_modules=1, num_branches=1, block='BOTTLENECK', num_blocks=(1, ),
-                num_channels=(16, )),
-    stage2=dict(num_modules=1, num_branches=2, block='BASIC', num_blocks=(1, 1),
-                num_channels=(8, 16)),
-    stage3=dict(num_modules=1, num_branches=3, block='BASIC', num_blocks=(1, 1, 1),
-                num_channels=(8, 16, 32)),
-    stage4=dict(num_modules=1, num_branches=4, block='BASIC', num_blocks=(1, 1, 1, 1),
-                num_channels=(8, 16, 32, 64), multiscale_output=False)))
 RESNET = dict(type='ResNet', depth=18, num_stages=1, out_indices=(0, ), strides=(1, ),
               dilations=(1, ))
 CODEC = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=2)
@@ -36,14 +29,14 @@ def _head(in_channels=8):
                 loss=dict(type='KeypointMSELoss', use_target_weight=True))
 
 
-def _sr_model_cfg(sr_neck=None, backbone=HRNET, in_channels=8, **kw):
+def _sr_model_cfg(sr_neck=None, backbone=TINY_HRNET, in_channels=8, **kw):
     return dict(type='SRTopdownPoseEstimator', data_preprocessor=PRE,
                 sr_neck=sr_neck or dict(type='InterpolateSR', scale=4),
                 backbone=copy.deepcopy(backbone), backbone_size_divisor=32,
                 head=_head(in_channels), **kw)
 
 
-def _zoo_checkpoint(path, backbone=HRNET, in_channels=8, seed=0):
+def _zoo_checkpoint(path, backbone=TINY_HRNET, in_channels=8, seed=0):
     """A plain MMPose TopdownPoseEstimator saved as an mmengine checkpoint."""
     torch.manual_seed(seed)
     zoo = MODELS.build(dict(type='TopdownPoseEstimator', data_preprocessor=PRE,
