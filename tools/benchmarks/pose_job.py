@@ -74,6 +74,8 @@ ABLATIONS: Dict[str, Tuple[str, dict]] = {
                      dict(model=dict(sr_loss=dict(feat_weight=0.0)))),
     'pdsr-pose-only': ('PDSR with the pose loss only', dict(model=dict(sr_loss=dict(
         pixel_weight=0.0, kpt_weight=0.0, feat_weight=0.0)))),
+    'pdsr-pixel-warmup': ('PDSR after 50 pixel-only iterations',
+                          dict(custom_hooks=[dict(type='SRPixelWarmupHook', warmup_iters=50)])),
     'pdsr-feat-early': ('PDSR, feature term on backbone.layer1',
                         dict(model=dict(sr_loss=dict(feat_layers=['backbone.layer1'])))),
     'pdsr-wide': ('PDSR, neck 2x wider (64 channels)',
@@ -113,7 +115,10 @@ class Budget:
 
 BUDGETS = {
     'default': Budget(),
-    'long': Budget(num_train_images=4000, hr_iters=9000, ft_iters=1500, ft_seeds=2,
+    # 2.5x the HR steps, 2x the fine-tuning steps with a second seed per row, 2x the train
+    # images (the first 1500 and every val/tune image are the default budget's): about two
+    # hours on a 2-core machine, minutes on a GPU
+    'long': Budget(num_train_images=3000, hr_iters=4500, ft_iters=500, ft_seeds=2,
                    data_root='data/synthetic_people_long', minutes=0, n_resamples=1000),
     'quick': Budget(num_train_images=40, num_tune_images=8, num_val_images=16, hr_iters=12,
                     ft_iters=4, batch_size=8, n_resamples=50, cost_batch=4, workers=0,
