@@ -24,9 +24,9 @@ from . import action_report
 from .action_data import generate_actions, windowed_annotations
 from .action_pose import make_smoke_pose_checkpoints, read_pose_checkpoints
 from .action_recognition import POSEC3D, STGCN, train_and_test
-from .action_skeletons import extract_source, file_digest, keypoint_error, throughput
+from .action_skeletons import extract_source, keypoint_error, throughput
 from .report import machine
-from .stages import StageRunner
+from .stages import StageRunner, file_digest
 
 SOURCES = ('gt', 'lr-direct', 'bicubic', 'pdsr')  # gt: the generator's skeletons
 THROUGHPUT_MODEL = 'pdsr'

@@ -9,16 +9,7 @@ from pathlib import Path
 from typing import Dict, Optional
 
 from .action_pose import load_real_lr_model, pose_config
-from .stages import StageRecord, StageRunner
-
-
-def file_digest(path: str) -> str:
-    """sha1 of a file's content (checkpoints: a retrained file under the same name differs)."""
-    h = hashlib.sha1()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
+from .stages import StageRecord, StageRunner, file_digest
 
 
 def config_digest(pose: dict) -> str:

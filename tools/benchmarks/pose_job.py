@@ -23,7 +23,7 @@ from lrpose_mm.fileio import atomic_json_dump
 
 from . import instance_dump  # noqa: F401  (registers KeypointInstanceDump)
 from .report import machine as report_machine
-from .stages import StageRecord, StageRunner
+from .stages import StageRecord, StageRunner, file_digest
 from .stats import (
     Bootstrapped,
     CocoKeypointAP,
@@ -280,14 +280,9 @@ def analyse_learner(rows: Dict[str, RowEval], ann_file: str) -> dict:
 
 def given_checkpoint(name: str, path: str) -> StageRecord:
     """A stage record for a checkpoint given by the user, keyed by its content."""
-    import hashlib
     if not os.path.isfile(path):
         raise FileNotFoundError(f'--hr-checkpoint {path!r} does not exist')
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return StageRecord(name=name, key=digest.hexdigest()[:16], work_dir=os.path.dirname(path),
+    return StageRecord(name=name, key=file_digest(path)[:16], work_dir=os.path.dirname(path),
                        seconds=0.0, checkpoint=os.path.abspath(path), reused=True)
 
 

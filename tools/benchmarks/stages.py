@@ -33,6 +33,15 @@ def settings_key(cfg: Config, inputs: Optional[Mapping[str, object]] = None) -> 
     return hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]
 
 
+def file_digest(path: str) -> str:
+    """sha256 of a file's content: a retrained checkpoint under the same name differs."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @dataclass
 class StageRecord:
     """What a finished stage left behind (``stage.json``)."""
