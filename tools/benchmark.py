@@ -2,6 +2,7 @@
 
     python tools/benchmark.py [--budget default|long|quick] [--out DIR] [--work-dir DIR]
                               [--split val|tune] [--variants ...] [--<budget field> VALUE]
+                              [--split tune --lr-grid LR ...] [--row-lr chosen_lr.json]
 
 Generates or reuses the data, trains the HR oracle, fine-tunes every variant from it with
 the same budget (mmengine Runner, in-process), evaluates on val (or on the tune split, where
@@ -11,6 +12,7 @@ A rerun reuses every stage whose settings are unchanged and resumes an interrupt
 """
 import argparse
 import dataclasses
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -40,6 +42,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--hr-checkpoint', default=None,
                    help='start every row from this HR pose checkpoint instead of training the '
                    'oracle (e.g. the oracle of an earlier run, or your own)')
+    p.add_argument('--lr-grid', nargs='+', type=float, default=None, metavar='LR',
+                   help='also fine-tune every row at these learning rates and write the best '
+                   'per row (tune AP) to <out>/chosen_lr.json; needs --split tune')
+    p.add_argument('--row-lr', default=None, metavar='JSON',
+                   help='per-row learning rates chosen on the tune split (a chosen_lr.json)')
     p.add_argument('--variants', nargs='+', choices=[v.key for v in VARIANTS],
                    help='only these variants (LR-direct always runs: gap closure needs it)')
     for f in dataclasses.fields(Budget):
@@ -50,11 +57,30 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.ablation is not None and args.split != 'tune':
         p.error('--ablation chooses the PDSR configuration: run it with --split tune')
+    if args.lr_grid is not None:
+        if args.split != 'tune':
+            p.error('--lr-grid chooses learning rates: run it with --split tune')
+        if any(not lr > 0 for lr in args.lr_grid):
+            p.error(f'--lr-grid values must be > 0, got {args.lr_grid}')
     for f in dataclasses.fields(Budget):
         v = getattr(args, f.name)
         if v is not None and isinstance(v, (int, float)) and v < 0:
             p.error(f'--{f.name.replace("_", "-")} must be >= 0, got {v}')
     return args
+
+
+def read_row_lr(path: str) -> dict:
+    """``{row: lr}`` from a tune run's chosen_lr.json, checked."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as e:
+        raise SystemExit(f'--row-lr {path}: cannot read a JSON object ({e})')
+    if not isinstance(data, dict) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+            for v in data.values()):
+        raise SystemExit(f'--row-lr {path}: expected {{"row": learning rate > 0, ...}}, '
+                         f'got {data!r}')
+    return {str(k): float(v) for k, v in data.items()}
 
 
 def main() -> None:
@@ -70,8 +96,10 @@ def main() -> None:
     out = Path(args.out or f'reports/{tag}')
     work = Path(args.work_dir or f'work_dirs/{args.budget}')
     command = 'python ' + ' '.join(shlex.quote(a) for a in sys.argv)
+    row_lr = read_row_lr(args.row_lr) if args.row_lr else None
     report = run_pose_benchmark(out, work, budget, command, variants=variants, split=args.split,
-                                ablation=args.ablation, hr_checkpoint=args.hr_checkpoint)
+                                ablation=args.ablation, hr_checkpoint=args.hr_checkpoint,
+                                lr_grid=args.lr_grid, row_lr=row_lr)
     print('\n' + markdown_table(report['rows']))
     print(f'\nreport: {out / "report.md"}  ({report["meta"]["wall_seconds"] / 60:.1f} min)')
 

@@ -1,9 +1,10 @@
 """The pose benchmark application end to end (quick budget), as a user runs it."""
 import json
+import subprocess
 
 import pytest
 
-from conftest import PY, run_tool
+from conftest import PY, ROOT, run_tool
 
 pytestmark = pytest.mark.slow
 ROWS = {'lr-direct', 'lr-direct-simcc', 'bicubic', 'two-stage', 'pdsr', 'hr-oracle'}
@@ -57,3 +58,39 @@ def test_rerun_reuses_every_stage_and_a_changed_setting_retrains(quick_job):
     reused = set(report['meta']['reused_stages'])
     assert 'hr-oracle' in reused and 'pdsr' not in reused and 'lr-direct' not in reused
     assert {r['variant'] for r in report['rows']} == {'lr-direct', 'pdsr', 'hr-oracle'}
+
+
+def test_learning_rates_chosen_on_tune_then_applied(quick_job):
+    """--lr-grid on tune: each row at each rate, the best per row in chosen_lr.json;
+    --row-lr trains the rows with those rates (a changed rate retrains, the oracle is kept)."""
+    root, args, _ = quick_job
+    tune_out = root / 'tune-lr'
+    tune_args = [a if a != str(root / 'report') else str(tune_out) for a in args]
+    run_tool(*tune_args, '--split', 'tune', '--variants', 'pdsr', '--lr-grid', '2e-3',
+             timeout=900)
+    report = json.loads((tune_out / 'report.json').read_text())
+    rows = {r['variant']: r for r in report['rows']}
+    assert {'lr-direct', 'pdsr', 'lr-direct@lr0.002', 'pdsr@lr0.002', 'hr-oracle'} == set(rows)
+    chosen = json.loads((tune_out / 'chosen_lr.json').read_text())
+    assert set(chosen) == {'lr-direct', 'pdsr'}
+    for key, lr in chosen.items():  # the rate with the higher tune AP (PCK breaks ties)
+        cands = {5e-4: rows[key], 2e-3: rows[f'{key}@lr0.002']}
+        best = max(cands, key=lambda k: (cands[k]['AP'][0], cands[k]['PCK'][0]))
+        assert lr == pytest.approx(best)
+    assert 'hr-oracle' in report['meta']['reused_stages']
+    (root / 'rates.json').write_text(json.dumps({'pdsr': 2e-3}))
+    run_tool(*args, '--variants', 'pdsr', '--row-lr', str(root / 'rates.json'), timeout=900)
+    report = json.loads((root / 'report' / 'report.json').read_text())
+    reused = set(report['meta']['reused_stages'])
+    assert 'pdsr' not in reused and {'hr-oracle', 'lr-direct'} <= reused
+    assert 'pdsr 0.002 (chosen on tune)' in report['meta']['protocol']
+
+
+@pytest.mark.parametrize('extra, message', [
+    (('--lr-grid', '1e-3'), '--lr-grid chooses learning rates'),
+    (('--split', 'tune', '--lr-grid', '0'), 'must be > 0'),
+])
+def test_lr_grid_errors(extra, message):
+    proc = subprocess.run([PY, 'tools/benchmark.py', '--quick', *extra], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and message in proc.stderr

@@ -94,6 +94,59 @@ def ablation_variants() -> List[Variant]:
             for k, (label, o) in ABLATIONS.items()]
 
 
+
+LR_TAG = '@lr'  # sweep rows are named '<variant>@lr<value>'
+
+
+def _with_lr(overrides: Optional[dict], lr: float) -> dict:
+    out = copy.deepcopy(overrides) if overrides else {}
+    out.setdefault('optim_wrapper', {}).setdefault('optimizer', {})['lr'] = float(lr)
+    return out
+
+
+def config_lr(v: Variant) -> float:
+    """The learning rate a variant's config trains with."""
+    return float(v.load().optim_wrapper.optimizer.lr)
+
+
+def lr_variants(variants: Sequence[Variant], grid: Sequence[float]) -> List[Variant]:
+    """Each variant at each learning rate of ``grid`` other than its config's own."""
+    out = []
+    for v in variants:
+        own = config_lr(v)
+        out += [Variant(f'{v.key}{LR_TAG}{lr:g}', f'{v.label}, lr {lr:g}', v.config, sr=v.sr,
+                        overrides=_with_lr(v.overrides, lr))
+                for lr in grid if not np.isclose(lr, own)]
+    return out
+
+
+def with_row_lr(variants: Sequence[Variant], row_lr: Dict[str, float]) -> List[Variant]:
+    """The variants with the learning rates chosen on the tune split (same keys)."""
+    unknown = sorted(set(row_lr) - {v.key for v in VARIANTS})
+    if unknown:
+        raise KeyError(f'learning rates given for unknown rows {unknown}; rows are '
+                       f'{[v.key for v in VARIANTS]}')
+    return [Variant(v.key, v.label, v.config, sr=v.sr,
+                    overrides=_with_lr(v.overrides, row_lr[v.key]))
+            if v.key in row_lr else v for v in variants]
+
+
+def choose_learning_rates(rows: Dict[str, 'RowEval']) -> Dict[str, dict]:
+    """Per fine-tuned row, the learning rate with the highest AP on this split (PCK breaks
+    ties); every candidate's AP and PCK are kept beside the choice."""
+    out: Dict[str, dict] = {}
+    for key, row in rows.items():
+        base = key.split(LR_TAG)[0]
+        if base not in {v.key for v in VARIANTS}:
+            continue
+        lr = float(key.split(LR_TAG)[1]) if LR_TAG in key else config_lr(row.variant)
+        out.setdefault(base, dict(candidates={}))['candidates'][f'{lr:g}'] = dict(
+            AP=row.ap.interval(), PCK=row.pck.interval())
+    for entry in out.values():
+        best = max(entry['candidates'].items(), key=lambda kv: (kv[1]['AP'][0], kv[1]['PCK'][0]))
+        entry['lr'] = float(best[0])
+    return {k: v for k, v in out.items() if len(v['candidates']) > 1}
+
 @dataclass
 class Budget:
     """Data and schedule sizes: one budget for every variant."""
@@ -294,8 +347,14 @@ def _mean(items: List[Bootstrapped]) -> Bootstrapped:
 def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: str,
                        variants: Optional[Sequence[str]] = None, split: str = 'val',
                        grid_people: int = 3, ablation: Optional[Sequence[str]] = None,
-                       hr_checkpoint: Optional[str] = None) -> dict:
-    """Run (or resume) the whole job and write the report; returns the report dict."""
+                       hr_checkpoint: Optional[str] = None,
+                       lr_grid: Optional[Sequence[float]] = None,
+                       row_lr: Optional[Dict[str, float]] = None) -> dict:
+    """Run (or resume) the whole job and write the report; returns the report dict.
+
+    ``lr_grid`` (tune split only) adds every fine-tuned row at each of these learning rates
+    and writes the best per row to ``<out_dir>/chosen_lr.json``; ``row_lr`` (that file's
+    ``{row: lr}``) trains the rows with the chosen rates."""
     import torch
 
     from . import pose_report, pose_visual
@@ -304,10 +363,14 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     out_dir, work_dir = Path(out_dir), Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     chosen = [v for v in VARIANTS if variants is None or v.key in variants]
+    if row_lr:
+        chosen = with_row_lr(chosen, row_lr)
+    if (ablation is not None or lr_grid) and split != 'tune':
+        raise ValueError('--ablation and --lr-grid choose settings: they run on the tune '
+                         'split only (--split tune), never on val')
+    if lr_grid:
+        chosen += lr_variants(chosen, lr_grid)
     if ablation is not None:
-        if split != 'tune':
-            raise ValueError('--ablation chooses the PDSR configuration: it runs on the tune '
-                             'split only (--split tune), never on val')
         chosen += [v for v in ablation_variants() if not ablation or v.key in ablation]
     print(f'[1/6] data: procedural people under {budget.data_root}', flush=True)
     data = ensure_data(budget)
@@ -335,7 +398,8 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                           seconds_per_hr_iter=per_iter), str(saved))
 
     runner = StageRunner(work_dir)
-    print(f'[2/6] HR oracle: {budget.hr_iters} iterations from scratch', flush=True)
+    print(f'[2/6] HR oracle: {hr_checkpoint} (given)' if hr_checkpoint else
+          f'[2/6] HR oracle: {budget.hr_iters} iterations from scratch', flush=True)
     # a training never validates: its config carries the val split in its unused test fields
     # whichever split evaluates it, so that --split tune reuses the trainings
     hr_cfg = configure(load_config(HR_ORACLE.config), budget, data_root, budget.hr_iters,
@@ -368,6 +432,11 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     ann_file = f'{data_root}/annotations/person_keypoints_{split}.json'
     evaluate_rows(rows, ann_file, budget.n_resamples, budget.seed)
     learner = analyse_learner(rows, ann_file)
+    chosen_lr = choose_learning_rates(rows) if lr_grid else None
+    if chosen_lr:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        atomic_json_dump({k: v['lr'] for k, v in chosen_lr.items()},
+                         str(out_dir / 'chosen_lr.json'))
 
     print('[5/6] cost (params, GFLOPs, CPU img/s side by side) and the picture grid', flush=True)
     models = pose_visual.load_models(
@@ -394,12 +463,16 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                    f'HR oracle trained {budget.hr_iters} iterations from scratch; every other ')
                   + f'row starts from it and trains {budget.ft_iters} iterations '
                   f'(batch {budget.batch_size}, {budget.ft_seeds} seed(s), the row is their '
-                  'mean); same data, LR images, backbone and step count; evaluated on '
+                  'mean; learning rate '
+                  + (', '.join(f'{k} {v:g}' for k, v in row_lr.items())
+                     + ' (chosen on tune), the others their config\'s' if row_lr
+                     else 'of each config')
+                  + '); same data, LR images, backbone and step count; evaluated on '
                   f'{split} with flip test; intervals: {budget.n_resamples} bootstrap '
                   f'resamples of {split} images, percentile 95%, paired across rows'),
         machine=report_machine(), command=command, budget=asdict(budget), time_factor=factor,
         seconds_per_hr_iter=per_iter, split=split, grid=grid is not None,
-        reused_stages=runner.reused(), learner=learner,
+        reused_stages=runner.reused(), learner=learner, chosen_lr=chosen_lr,
         stage_seconds={r.name: r.seconds for r in runner.log},
         wall_seconds=round(time.time() - t_start, 1))
     return pose_report.write_report(out_dir, rows, meta)

@@ -183,6 +183,7 @@ def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
           'size; CPU img/s timed side by side in one run.', '',
           '![AP and PCK per variant](bar_chart.png)', '']
     md += learner_section(meta.get('learner'))
+    md += lr_section(meta.get('chosen_lr'))
     if meta.get('grid'):
         md += ['Val people where PDSR and bicubic differ most (top: PDSR better, bottom: PDSR '
                'worse); error = mean keypoint distance in % of the box.', '',
@@ -190,3 +191,16 @@ def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
     report = dict(meta=meta, rows=table, differences=diffs, targets=tgt)
     write_files(out_dir, md, report)
     return report
+
+
+def lr_section(chosen: Optional[dict]) -> List[str]:
+    """The learning rate of each fine-tuned row chosen on this (tune) split."""
+    if not chosen:
+        return []
+    md = ['## Learning rates chosen on this split (`chosen_lr.json`, for `--row-lr`)', '',
+          '| row | candidate lr: AP [95% CI] / PCK@0.1 | chosen |', '|---|---|---|']
+    for key, entry in chosen.items():
+        cands = '; '.join(f'{lr}: {fmt_interval(c["AP"])} / {c["PCK"][0]:.3f}'
+                          for lr, c in entry['candidates'].items())
+        md.append(f'| {key} | {cands} | {entry["lr"]:g} |')
+    return md + ['', 'Chosen by the highest AP (PCK@0.1 breaks ties).', '']
