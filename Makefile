@@ -10,13 +10,16 @@ install:
 benchmark: install
 	$(PY) tools/benchmark.py --out reports/benchmark --work-dir work_dirs/benchmark
 
-# The reference table: hours on 2 CPU cores (resumable: rerun to continue).
+# The reference table: 2.5x the HR steps, 2x the fine-tuning steps, two seeds per row: about
+# two hours on 2 CPU cores (resumable: rerun to continue).
 benchmark-long: install
 	$(PY) tools/benchmark.py --budget long --out reports/benchmark-long --work-dir work_dirs/benchmark-long
 
-# Choosing settings: the same job evaluated on the tune split (never on val), and PDSR's ablation.
+# Choosing settings: the same job evaluated on the tune split (never on val), every fine-tuned
+# row also at two other learning rates (the best per row -> reports/tune/chosen_lr.json, which
+# `tools/benchmark.py --row-lr` applies), and PDSR's ablation.
 tune: install
-	$(PY) tools/benchmark.py --split tune --out reports/tune --work-dir work_dirs/benchmark
+	$(PY) tools/benchmark.py --split tune --lr-grid 2.5e-4 1e-3 --out reports/tune --work-dir work_dirs/benchmark
 ablation: install
 	$(PY) tools/benchmark.py --split tune --ablation --out reports/ablation --work-dir work_dirs/benchmark
 
