@@ -185,7 +185,8 @@ def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
     md += learner_section(meta.get('learner'))
     md += lr_section(meta.get('chosen_lr'))
     if meta.get('grid'):
-        md += ['Val people where PDSR and bicubic differ most (top: PDSR better, bottom: PDSR '
+        md += [f'{meta.get("split", "val").capitalize()} people where PDSR and bicubic differ '
+               'most (top: PDSR better, bottom: PDSR '
                'worse); error = mean keypoint distance in % of the box.', '',
                '![PDSR vs bicubic](grid.png)', '']
     report = dict(meta=meta, rows=table, differences=diffs, targets=tgt)
