@@ -169,6 +169,11 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     assert ('adaptive', 'never-sr', 'all', 'AP') in pairs
     assert ('adaptive', 'always-sr', 'all', 'PCK') in pairs
     assert {t['bucket'] for t in sec['target']} >= {'all'}
+    for t in sec['target']:  # the verdicts of the paired AP differences decide the target
+        v = [d['verdict'] for d in sec['differences'] if d['better'] == 'adaptive'
+             and d['bucket'] == t['bucket'] and d['metric'] == 'AP']
+        assert len(v) == 2 and t['met'] == (
+            v == ['significant'] * 2 if t['bucket'] == 'all' else 'reversed' not in v)
     real = report['real_lr']['rows']
     assert [r['row'] for r in real] == ['pdsr'] and real[0]['people'] > 0
     # the recorded paths are what the threshold says for each person's crop region
