@@ -74,9 +74,13 @@ def test_learning_rates_chosen_on_tune_then_applied(quick_job):
     chosen = json.loads((tune_out / 'chosen_lr.json').read_text())
     assert set(chosen) == {'lr-direct', 'pdsr'}
     for key, lr in chosen.items():  # the rate with the higher tune AP (PCK breaks ties)
-        cands = {5e-4: rows[key], 2e-3: rows[f'{key}@lr0.002']}
-        best = max(cands, key=lambda k: (cands[k]['AP'][0], cands[k]['PCK'][0]))
-        assert lr == pytest.approx(best)
+        cands = report['meta']['chosen_lr'][key]['candidates']
+        assert len(cands) == 2 and '0.002' in cands  # the config's own rate and the grid's
+        own = next(r for r in cands if r != '0.002')
+        for rate, row in ((own, rows[key]), ('0.002', rows[f'{key}@lr0.002'])):
+            assert cands[rate]['AP'] == pytest.approx(row['AP'])
+        best = max(cands, key=lambda r: (cands[r]['AP'][0], cands[r]['PCK'][0]))
+        assert lr == pytest.approx(float(best))
     assert 'hr-oracle' in report['meta']['reused_stages']
     (root / 'rates.json').write_text(json.dumps({'pdsr': 2e-3}))
     run_tool(*args, '--variants', 'pdsr', '--row-lr', str(root / 'rates.json'), timeout=900)
