@@ -81,6 +81,12 @@ def main() -> None:
     cfg = merge_args(Config.fromfile(args.config), args)
     check_checkpoint_file(cfg.get('load_from'), 'load_from' if not cfg.get('resume') else 'resume')
     Runner.from_cfg(cfg).train()
+    # end the process group before the interpreter exits: with gloo (CPU) a rank that exits while
+    # the group's threads still run aborts ("terminate called without an active exception")
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':
