@@ -94,7 +94,6 @@ def ablation_variants() -> List[Variant]:
             for k, (label, o) in ABLATIONS.items()]
 
 
-
 LR_TAG = '@lr'  # sweep rows are named '<variant>@lr<value>'
 
 
@@ -146,6 +145,7 @@ def choose_learning_rates(rows: Dict[str, 'RowEval']) -> Dict[str, dict]:
         best = max(entry['candidates'].items(), key=lambda kv: (kv[1]['AP'][0], kv[1]['PCK'][0]))
         entry['lr'] = float(best[0])
     return {k: v for k, v in out.items() if len(v['candidates']) > 1}
+
 
 @dataclass
 class Budget:
