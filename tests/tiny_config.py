@@ -54,3 +54,22 @@ TINY_HRNET = dict(type='HRNet', in_channels=3, extra=dict(
                 num_channels=(8, 16, 32)),
     stage4=dict(num_modules=1, num_branches=4, block='BASIC', num_blocks=(1, 1, 1, 1),
                 num_channels=(8, 16, 32, 64), multiscale_output=False)))
+
+
+def tiny_sr_estimator(codec: dict, out_channels: int = 17, **overrides) -> dict:
+    """A model dict of the smallest ``SRTopdownPoseEstimator`` for unit tests: x4 PDSR neck
+    (8 channels, one block), a one-stage ResNet-18 stem, a heatmap head with ``codec``;
+    ``overrides`` (``sr_loss``, ``pose_loss_to_sr``, ``test_cfg``, ...) are added on top."""
+    model = dict(
+        type='SRTopdownPoseEstimator',
+        data_preprocessor=dict(type='SRPoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
+                               std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
+        sr_neck=dict(type='PoseDrivenSRNeck', scale=4, mid_channels=8, num_blocks=1),
+        backbone=dict(type='ResNet', depth=18, num_stages=1, out_indices=(0, ), strides=(1, ),
+                      dilations=(1, )),
+        head=dict(type='HeatmapHead', in_channels=64, out_channels=out_channels,
+                  deconv_out_channels=None,
+                  loss=dict(type='KeypointMSELoss', use_target_weight=True), decoder=codec),
+        test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))
+    model.update(overrides)
+    return model

@@ -13,6 +13,7 @@ import lrpose_mm.evaluation  # noqa: F401
 import lrpose_mm.models  # noqa: F401
 
 from conftest import COCO_MINI
+from tiny_config import tiny_sr_estimator
 
 ANN = 'annotations/person_keypoints_train2017.json'
 pytestmark = [
@@ -38,17 +39,8 @@ def _dataset(test_mode: bool, pack_transformed: bool = False):
 
 
 def _model():
-    return MODELS.build(dict(
-        type='SRTopdownPoseEstimator',
-        data_preprocessor=dict(type='SRPoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                               std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
-        sr_neck=dict(type='PoseDrivenSRNeck', scale=4, mid_channels=8, num_blocks=1),
-        backbone=dict(type='ResNet', depth=18, num_stages=1, out_indices=(0, ), strides=(1, ),
-                      dilations=(1, )),
-        head=dict(type='HeatmapHead', in_channels=64, out_channels=17, deconv_out_channels=None,
-                  loss=dict(type='KeypointMSELoss', use_target_weight=True), decoder=CODEC),
-        sr_loss=dict(type='PoseDrivenSRLoss', kpt_weight=1.0, feat_weight=0.5),
-        test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True)))
+    return MODELS.build(tiny_sr_estimator(
+        CODEC, sr_loss=dict(type='PoseDrivenSRLoss', kpt_weight=1.0, feat_weight=0.5)))
 
 
 def test_sr_training_step_and_prediction_on_real_crops():

@@ -19,6 +19,8 @@ from lrpose_mm.models import (
 )
 from lrpose_mm.models.utils import gaussian_keypoint_weights
 
+from tiny_config import tiny_sr_estimator
+
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
 MEAN, STD = [123.675, 116.28, 103.53], [58.395, 57.12, 57.375]
@@ -199,17 +201,10 @@ def _estimator(sr_neck=None, sr_loss=None, codec_size=HR, **kwargs):
     w, h = codec_size
     codec = dict(type='MSRAHeatmap', input_size=codec_size, heatmap_size=(w // 4, h // 4),
                  sigma=2)
-    return MODELS.build(dict(
-        type='SRTopdownPoseEstimator',
-        data_preprocessor=dict(type='SRPoseDataPreprocessor', mean=MEAN, std=STD,
-                               bgr_to_rgb=True),
-        sr_neck=sr_neck or dict(type='PoseDrivenSRNeck', scale=4, mid_channels=8, num_blocks=1),
-        backbone=dict(type='ResNet', depth=18, num_stages=1, out_indices=(0, ), strides=(1, ),
-                      dilations=(1, )),
-        head=dict(type='HeatmapHead', in_channels=64, out_channels=3, deconv_out_channels=None,
-                  loss=dict(type='KeypointMSELoss', use_target_weight=True), decoder=codec),
-        sr_loss=sr_loss,
-        test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True), **kwargs))
+    model = tiny_sr_estimator(codec, out_channels=3, sr_loss=sr_loss, **kwargs)
+    if sr_neck is not None:
+        model['sr_neck'] = sr_neck
+    return MODELS.build(model)
 
 
 def _sr_grad_from_losses(model, keys):
