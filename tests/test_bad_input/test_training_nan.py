@@ -12,6 +12,7 @@ from lrpose_mm.engine.hooks.finite_loss_hook import NonFiniteLossError
 from lrpose_mm.models import PoseDrivenSRLoss
 
 from conftest import write_tiny_coco
+from tiny_config import tiny_sr_estimator
 
 
 def _sr_batch(seed=0):
@@ -48,38 +49,34 @@ def test_sr_keypoint_term_excludes_and_counts_non_finite(where, visible):
 
 
 # ---------------------------------------------------------------- a run on a NaN file
-SR_CFG = '''
-default_scope = 'mmpose'
-custom_imports = dict(imports=['lrpose_mm'], allow_failed_imports=False)
-hr = (48, 64)
-codec = dict(type='MSRAHeatmap', input_size=hr, heatmap_size=(12, 16), sigma=2)
-model = dict(
-    type='SRTopdownPoseEstimator',
-    data_preprocessor=dict(type='SRPoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
-    sr_neck=dict(type='PoseDrivenSRNeck', scale=4, mid_channels=8, num_blocks=1),
-    backbone=dict(type='ResNet', depth=18, num_stages=1, out_indices=(0, ), strides=(1, ),
-                  dilations=(1, )),
-    head=dict(type='HeatmapHead', in_channels=64, out_channels=17, deconv_out_channels=None,
-              loss=dict(type='KeypointMSELoss', use_target_weight=True), decoder=codec),
-    sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=1.0),
-    test_cfg=dict(flip_test=False))
-pipeline = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
-            dict(type='TopdownAffine', input_size=hr), dict(type='GenerateTarget', encoder=codec),
-            dict(type='LowResDegrade', scale=4), dict(type='PackSRPoseInputs')]
-train_dataloader = dict(
-    batch_size=3, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='CheckedCocoDataset', data_root={root!r}, data_mode='topdown',
-                 ann_file='annotations/train.json', data_prefix=dict(img='images/'),
-                 pipeline=pipeline))
-train_cfg = dict(by_epoch=False, max_iters=2, val_interval=100)
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
-default_hooks = dict(logger=dict(type='LoggerHook', interval=1),
-                     checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
-                     finite_loss=dict(type='FiniteLossHook'))
-log_processor = dict(by_epoch=False, window_size=1)
-randomness = dict(seed=0)
-'''
+HR = (48, 64)
+CODEC = dict(type='MSRAHeatmap', input_size=HR, heatmap_size=(12, 16), sigma=2)
+
+
+def _sr_config(root) -> Config:
+    """Two iterations of the tiny SR estimator on the COCO set under ``root``."""
+    pipeline = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
+                dict(type='TopdownAffine', input_size=HR),
+                dict(type='GenerateTarget', encoder=CODEC),
+                dict(type='LowResDegrade', scale=4), dict(type='PackSRPoseInputs')]
+    return Config(dict(
+        default_scope='mmpose',
+        custom_imports=dict(imports=['lrpose_mm'], allow_failed_imports=False),
+        model=tiny_sr_estimator(
+            CODEC, sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=1.0),
+            test_cfg=dict(flip_test=False)),
+        train_dataloader=dict(
+            batch_size=3, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(type='CheckedCocoDataset', data_root=str(root), data_mode='topdown',
+                         ann_file='annotations/train.json', data_prefix=dict(img='images/'),
+                         pipeline=pipeline)),
+        train_cfg=dict(by_epoch=False, max_iters=2, val_interval=100),
+        optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-3)),
+        default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
+                           checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
+                           finite_loss=dict(type='FiniteLossHook')),
+        log_processor=dict(by_epoch=False, window_size=1),
+        randomness=dict(seed=0)))
 
 
 def _nan_coco(root):
@@ -93,7 +90,7 @@ def _nan_coco(root):
 
 
 def _runner(tmp_path, root, **overrides):
-    cfg = Config.fromstring(SR_CFG.format(root=str(root)), '.py')
+    cfg = _sr_config(root)
     cfg.work_dir = str(tmp_path / 'work')
     cfg.merge_from_dict(overrides)
     return Runner.from_cfg(cfg)

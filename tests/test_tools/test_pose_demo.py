@@ -10,29 +10,21 @@ from mmengine.runner.checkpoint import save_checkpoint
 
 from conftest import ROOT
 from oracle_pose import draw_people
+from tiny_config import tiny_sr_estimator
 
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
-CFG = '''
-default_scope = 'mmpose'
-custom_imports = dict(imports=['lrpose_mm'], allow_failed_imports=False)
-codec = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=2)
-model = dict(
-    type='SRTopdownPoseEstimator',
-    data_preprocessor=dict(type='SRPoseDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], bgr_to_rgb=True),
-    sr_neck=dict(type='PoseDrivenSRNeck', scale=4, mid_channels=8, num_blocks=1),
-    backbone=dict(type='ResNet', depth=18, num_stages=1, out_indices=(0,), strides=(1,),
-                  dilations=(1,)),
-    head=dict(type='HeatmapHead', in_channels=64, out_channels=17, deconv_out_channels=None,
-              loss=dict(type='KeypointMSELoss'), decoder=codec),
-    test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=False))
-train_dataloader = dict(dataset=dict(type='CocoDataset'))
-test_dataloader = dict(dataset=dict(type='CocoDataset', pipeline=[
-    dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
-    dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='LowResDegrade', scale=4, deterministic=True), dict(type='PackSRPoseInputs')]))
-'''
+CODEC = dict(type='MSRAHeatmap', input_size=(48, 64), heatmap_size=(12, 16), sigma=2)
+CFG = dict(
+    default_scope='mmpose',
+    custom_imports=dict(imports=['lrpose_mm'], allow_failed_imports=False),
+    model=tiny_sr_estimator(CODEC, test_cfg=dict(flip_test=True, flip_mode='heatmap',
+                                                  shift_heatmap=False)),
+    train_dataloader=dict(dataset=dict(type='CocoDataset')),
+    test_dataloader=dict(dataset=dict(type='CocoDataset', pipeline=[
+        dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
+        dict(type='TopdownAffine', input_size=CODEC['input_size']),
+        dict(type='LowResDegrade', scale=4, deterministic=True), dict(type='PackSRPoseInputs')])))
 BOXES = [(20, 20, 44, 52), (100, 30, 220, 190)]  # small (SR path), large (direct path)
 
 
@@ -53,7 +45,7 @@ def model_files(tmp_path_factory, mmpose_scope_one_thread):
     from mmengine.config import Config
     from mmpose.registry import MODELS
     root = tmp_path_factory.mktemp('demo_model')
-    (root / 'cfg.py').write_text(CFG)
+    Config(CFG).dump(str(root / 'cfg.py'))
     torch.manual_seed(0)
     model = MODELS.build(Config.fromfile(str(root / 'cfg.py')).model)
     model.init_weights()
