@@ -3,6 +3,7 @@
     python tools/benchmark.py [--budget default|long|quick] [--out DIR] [--work-dir DIR]
                               [--split val|tune] [--variants ...] [--<budget field> VALUE]
                               [--split tune --lr-grid LR ...] [--row-lr chosen_lr.json]
+                              [--frozen-pose] [--sizes]
 
 Generates or reuses the data, trains the HR oracle, fine-tunes every variant from it with
 the same budget (mmengine Runner, in-process), evaluates on val (or on the tune split, where
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from benchmarks.pose_job import ABLATIONS, BUDGETS, VARIANTS, Budget, run_pose_benchmark
 from benchmarks.pose_report import markdown_table
+from benchmarks.sizes_job import SIZES_BUDGETS
 
 import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
 
@@ -47,6 +49,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                    'per row (tune AP) to <out>/chosen_lr.json; needs --split tune')
     p.add_argument('--row-lr', default=None, metavar='JSON',
                    help='per-row learning rates chosen on the tune split (a chosen_lr.json)')
+    p.add_argument('--frozen-pose', action='store_true',
+                   help='also the SR front ends in front of the frozen HR oracle (only the SR '
+                   'neck learns: SR as a plug-in for a fixed pose network), with their own '
+                   'paired differences')
+    p.add_argument('--sizes', action='store_true',
+                   help='also evaluate this run\'s checkpoints on mixed sizes (never-SR / '
+                   'always-SR / adaptive by person height, threshold chosen on a sizes-tune '
+                   'split) and on real low-resolution input; the tables go into the report '
+                   '(val only; tools/size_benchmark.py runs the same alone)')
     p.add_argument('--variants', nargs='+', choices=[v.key for v in VARIANTS],
                    help='only these variants (LR-direct always runs: gap closure needs it)')
     for f in dataclasses.fields(Budget):
@@ -57,6 +68,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.ablation is not None and args.split != 'tune':
         p.error('--ablation chooses the PDSR configuration: run it with --split tune')
+    if args.sizes and args.split != 'val':
+        p.error('--sizes reports on val: run it without --split tune')
     if args.lr_grid is not None:
         if args.split != 'tune':
             p.error('--lr-grid chooses learning rates: run it with --split tune')
@@ -97,9 +110,14 @@ def main() -> None:
     work = Path(args.work_dir or f'work_dirs/{args.budget}')
     command = 'python ' + ' '.join(shlex.quote(a) for a in sys.argv)
     row_lr = read_row_lr(args.row_lr) if args.row_lr else None
+    sizes = None
+    if args.sizes:
+        sizes = dataclasses.replace(SIZES_BUDGETS['quick' if args.budget == 'quick' else 'default'],
+                                    tune_threshold=True)
     report = run_pose_benchmark(out, work, budget, command, variants=variants, split=args.split,
                                 ablation=args.ablation, hr_checkpoint=args.hr_checkpoint,
-                                lr_grid=args.lr_grid, row_lr=row_lr)
+                                lr_grid=args.lr_grid, row_lr=row_lr, sizes=sizes,
+                                frozen_pose=args.frozen_pose)
     print('\n' + markdown_table(report['rows']))
     print(f'\nreport: {out / "report.md"}  ({report["meta"]["wall_seconds"] / 60:.1f} min)')
 

@@ -45,6 +45,27 @@ def test_quick_job_writes_every_row_with_intervals(quick_job):
     assert set(ckpts) == ROWS and all(c['config'].startswith('lrpose_mm::') for c in ckpts.values())
 
 
+def test_sizes_tables_join_the_report_on_the_same_checkpoints(quick_job):
+    """--sizes: the pose stages are reused, the mixed-size / real-LR evaluation runs on the
+    run's checkpoints into <out>/sizes and its tables go into the same report."""
+    root, args, _ = quick_job
+    out = root / 'with-sizes'
+    run_tool(*[a if a != str(root / 'report') else str(out) for a in args], '--sizes',
+             timeout=900)
+    report = json.loads((out / 'report.json').read_text())
+    assert ROWS | {f'test-{k}' for k in ROWS} <= set(report['meta']['reused_stages'])
+    sized = json.loads((out / 'sizes' / 'report.json').read_text())
+    assert report['meta']['sizes']['sizes'] == sized['sizes']
+    assert report['meta']['sizes']['real_lr'] == sized['real_lr']
+    ckpts = json.loads((root / 'work' / 'checkpoints.json').read_text())
+    assert sized['meta']['checkpoints'] == {k: c['checkpoint'] for k, c in ckpts.items()}
+    assert sized['sizes']['tuning'] is not None  # threshold chosen on sizes-tune, not on val
+    assert {r['row'] for r in sized['real_lr']['rows']} == ROWS - {'hr-oracle'}
+    md = (out / 'report.md').read_text()
+    adaptive = next(r for r in sized['sizes']['table'] if r['row'] == 'adaptive')
+    assert f'| {adaptive["label"]} |' in md  # the mixed-size table is in the main report
+
+
 def test_rerun_reuses_every_stage_and_a_changed_setting_retrains(quick_job):
     root, args, _ = quick_job
     run_tool(*args, timeout=600)
@@ -93,8 +114,41 @@ def test_learning_rates_chosen_on_tune_then_applied(quick_job):
 @pytest.mark.parametrize('extra, message', [
     (('--lr-grid', '1e-3'), '--lr-grid chooses learning rates'),
     (('--split', 'tune', '--lr-grid', '0'), 'must be > 0'),
+    (('--split', 'tune', '--sizes'), '--sizes reports on val'),
 ])
 def test_lr_grid_errors(extra, message):
     proc = subprocess.run([PY, 'tools/benchmark.py', '--quick', *extra], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and message in proc.stderr
+
+
+def test_frozen_pose_rows_train_only_the_sr_neck(quick_job):
+    """--frozen-pose: SR in front of the frozen oracle; bicubic is the oracle as it is,
+    two-stage and PDSR change their SR neck only, with their own paired differences."""
+    import torch
+
+    import lrpose_mm  # noqa: F401  (allow-lists mmengine's checkpoint globals: weights_only)
+    root, args, _ = quick_job
+    out = root / 'frozen'
+    run_tool(*[a if a != str(root / 'report') else str(out) for a in args],
+             '--variants', 'pdsr', '--frozen-pose', timeout=900)
+    report = json.loads((out / 'report.json').read_text())
+    rows = {r['variant'] for r in report['rows']}
+    assert {'frozen-bicubic', 'frozen-two-stage', 'frozen-pdsr'} <= rows
+    assert 'hr-oracle' in report['meta']['reused_stages']
+    ckpts = json.loads((root / 'work' / 'checkpoints.json').read_text())
+    assert ckpts['frozen-bicubic']['checkpoint'] == ckpts['hr-oracle']['checkpoint']
+    oracle = torch.load(ckpts['hr-oracle']['checkpoint'], map_location='cpu')['state_dict']
+    states = {}
+    for key in ('frozen-two-stage', 'frozen-pdsr'):
+        state = states[key] = torch.load(ckpts[key]['checkpoint'], map_location='cpu')['state_dict']
+        pose = [k for k in oracle if k.startswith(('backbone.', 'head.'))]
+        assert pose and all(torch.equal(state[k], oracle[k]) for k in pose), key  # BN stats too
+        sr = [k for k in state if k.startswith('sr_neck.')]
+        assert sr and not set(sr) & set(oracle), key  # the SR neck is new
+    # same seed, same initial SR neck, different losses: the SR necks did learn
+    assert any(not torch.equal(states['frozen-two-stage'][k], states['frozen-pdsr'][k])
+               for k in sr)
+    diffs = {(d['better'], d['worse']) for d in report['differences']}
+    assert {('frozen-pdsr', 'frozen-two-stage'), ('frozen-pdsr', 'frozen-bicubic'),
+            ('frozen-two-stage', 'frozen-bicubic')} <= diffs

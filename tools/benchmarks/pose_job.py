@@ -14,7 +14,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -33,6 +33,9 @@ from .stats import (
     resample_indices,
 )
 
+if TYPE_CHECKING:
+    from .sizes_job import SizesBudget
+
 CONFIG_PREFIX = 'lrpose_mm::synthetic/'
 TRAIN_CFG_SPLIT = 'val'  # named in a training config's evaluation fields, never read by it
 
@@ -44,6 +47,7 @@ class Variant:
     config: str
     sr: bool = False  # has an SR image (SR quality metric, picture grid)
     overrides: Optional[dict] = None  # config changes on top of ``config`` (ablations)
+    trains: bool = True  # False: evaluated on the HR oracle's checkpoint as it is
 
     def load(self) -> Config:
         cfg = load_config(self.config)
@@ -83,9 +87,36 @@ ABLATIONS: Dict[str, Tuple[str, dict]] = {
     'pdsr-deep': ('PDSR, neck 2x deeper (8 blocks)', dict(model=dict(sr_neck=dict(num_blocks=8)))),
 }
 
+# --frozen-pose: the SR front ends in front of the HR oracle as it is (``freeze_pose``: no
+# gradient, BN in eval mode), i.e. SR as a plug-in for a fixed (e.g. model-zoo) pose network:
+# only the SR neck learns (two-stage from pixels, PDSR from the pose network's loss too), and
+# bicubic is the oracle itself on upsampled crops. The SR neck starts from random weights, so
+# these rows train it at 1e-3 (the joint rows' 2.5e-4 is a fine-tuning rate for the pose net).
+FROZEN_POSE: Dict[str, Tuple[str, str]] = {
+    'frozen-bicubic': ('bicubic x4 -> frozen HR oracle', 'bicubic'),
+    'frozen-two-stage': ('two-stage pixel SR -> frozen HR oracle', 'two-stage'),
+    'frozen-pdsr': ('PDSR -> frozen HR oracle', 'pdsr'),
+}
+FROZEN_POSE_LR = 1e-3
+
 # relative cost of one training iteration (HR oracle = 1), measured on this kind of machine
 ITER_COST = {'hr-oracle': 1.0, 'lr-direct': 0.35, 'lr-direct-simcc': 0.35, 'bicubic': 1.0,
-             'two-stage': 1.4, 'pdsr': 1.6}
+             'two-stage': 1.4, 'pdsr': 1.6, 'frozen-bicubic': 0.0, 'frozen-two-stage': 1.2,
+             'frozen-pdsr': 1.4}
+
+
+def frozen_pose_variants() -> List[Variant]:
+    """The :data:`FROZEN_POSE` rows (bicubic does not train: it is the oracle as it is)."""
+    base = {v.key: v for v in VARIANTS}
+    out = []
+    for key, (label, of) in FROZEN_POSE.items():
+        trains = of != 'bicubic'
+        overrides = dict(model=dict(freeze_pose=True))
+        if trains:
+            overrides = _with_lr(overrides, FROZEN_POSE_LR)
+        out.append(Variant(key, label, base[of].config, sr=True, overrides=overrides,
+                           trains=trains))
+    return out
 
 
 def ablation_variants() -> List[Variant]:
@@ -112,6 +143,8 @@ def lr_variants(variants: Sequence[Variant], grid: Sequence[float]) -> List[Vari
     """Each variant at each learning rate of ``grid`` other than its config's own."""
     out = []
     for v in variants:
+        if not v.trains:
+            continue
         own = config_lr(v)
         out += [Variant(f'{v.key}{LR_TAG}{lr:g}', f'{v.label}, lr {lr:g}', v.config, sr=v.sr,
                         overrides=_with_lr(v.overrides, lr))
@@ -349,12 +382,16 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                        grid_people: int = 3, ablation: Optional[Sequence[str]] = None,
                        hr_checkpoint: Optional[str] = None,
                        lr_grid: Optional[Sequence[float]] = None,
-                       row_lr: Optional[Dict[str, float]] = None) -> dict:
+                       row_lr: Optional[Dict[str, float]] = None,
+                       sizes: Optional['SizesBudget'] = None,
+                       frozen_pose: bool = False) -> dict:
     """Run (or resume) the whole job and write the report; returns the report dict.
 
     ``lr_grid`` (tune split only) adds every fine-tuned row at each of these learning rates
     and writes the best per row to ``<out_dir>/chosen_lr.json``; ``row_lr`` (that file's
-    ``{row: lr}``) trains the rows with the chosen rates."""
+    ``{row: lr}``) trains the rows with the chosen rates. ``sizes`` (val only) also runs the
+    mixed-size and real-LR evaluation on this run's checkpoints into ``<out_dir>/sizes`` and
+    puts its tables into the report. ``frozen_pose`` adds the :data:`FROZEN_POSE` rows."""
     import torch
 
     from . import pose_report, pose_visual
@@ -368,6 +405,10 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     if (ablation is not None or lr_grid) and split != 'tune':
         raise ValueError('--ablation and --lr-grid choose settings: they run on the tune '
                          'split only (--split tune), never on val')
+    if sizes is not None and split != 'val':
+        raise ValueError('the mixed-size evaluation reports on val: run it without --split tune')
+    if frozen_pose:
+        chosen += frozen_pose_variants()
     if lr_grid:
         chosen += lr_variants(chosen, lr_grid)
     if ablation is not None:
@@ -390,6 +431,8 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
         per_iter = calibrate(budget, data_root, work_dir)
         elapsed = time.time() - t_start
         fixed = elapsed + 60 + 25 * (len(chosen) + 1) * (1 + budget.num_val_images / 450)
+        if sizes is not None:  # 6 mixed-size evaluations, one real-LR evaluation per LR row
+            fixed += 25 * (6 * sizes.num_images / 300 + len(chosen))
         factor = fit_iterations(budget, per_iter, chosen, fixed)
         print(f'      time budget: {per_iter:.2f} s per HR iteration here; '
               f'iterations x{factor:.2f} '
@@ -415,6 +458,9 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
           'iterations each from the HR oracle', flush=True)
     for v in chosen:
         rows[v.key] = RowEval(v, [], [])
+        if not v.trains:  # evaluated on the oracle's checkpoint as it is
+            rows[v.key].train.append(hr)
+            continue
         for s in range(budget.ft_seeds):
             cfg = configure(v.load(), budget, data_root, budget.ft_iters,
                             budget.seed + s, TRAIN_CFG_SPLIT, load_from=hr.checkpoint)
@@ -427,7 +473,8 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
         for rec in rows[v.key].train:
             cfg = configure(v.load(), budget, data_root, 1, budget.seed, split)
             rows[v.key].test.append(runner.test(
-                f'test-{rec.name}', cfg, rec.checkpoint, dict(data=data_key),
+                f'test-{rec.name if v.trains else v.key}', cfg, rec.checkpoint,
+                dict(data=data_key),
                 files=dict(coco='coco.keypoints.json', instances='instances.npz')))
     ann_file = f'{data_root}/annotations/person_keypoints_{split}.json'
     evaluate_rows(rows, ann_file, budget.n_resamples, budget.seed)
@@ -453,6 +500,10 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                               overrides=r.variant.overrides or {},
                               checkpoint=r.train[0].checkpoint) for k, r in rows.items()},
                      str(work_dir / 'checkpoints.json'))
+    sized = None
+    if sizes is not None:
+        from .sizes_job import run_sizes_benchmark
+        sized = run_sizes_benchmark(out_dir / 'sizes', work_dir, sizes, command)
     meta = dict(
         data=(f'procedural people, seed {budget.seed}: '
               + ', '.join(f'{k} {v["num_people"]} people in {v["num_images"]} images'
@@ -472,7 +523,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                   f'resamples of {split} images, percentile 95%, paired across rows'),
         machine=report_machine(), command=command, budget=asdict(budget), time_factor=factor,
         seconds_per_hr_iter=per_iter, split=split, grid=grid is not None,
-        reused_stages=runner.reused(), learner=learner, chosen_lr=chosen_lr,
+        reused_stages=runner.reused(), learner=learner, chosen_lr=chosen_lr, sizes=sized,
         stage_seconds={r.name: r.seconds for r in runner.log},
         wall_seconds=round(time.time() - t_start, 1))
     return pose_report.write_report(out_dir, rows, meta)

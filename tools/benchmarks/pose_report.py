@@ -12,6 +12,9 @@ LR_KEY, HR_KEY = 'lr-direct', 'hr-oracle'
 # DESIGN.md's accuracy ordering: each pair (better, worse) must be a significant difference
 ORDERINGS = [('pdsr', 'two-stage'), ('two-stage', 'bicubic'), ('bicubic', 'lr-direct'),
              ('pdsr', 'lr-direct-simcc'), ('pdsr', 'bicubic'), ('pdsr', 'lr-direct')]
+# --frozen-pose rows (SR in front of the frozen oracle): the same ordering within that protocol
+FROZEN_ORDERINGS = [('frozen-pdsr', 'frozen-two-stage'), ('frozen-pdsr', 'frozen-bicubic'),
+                    ('frozen-two-stage', 'frozen-bicubic')]
 TARGETS = dict(oracle_pck=0.85, oracle_ap=0.50, gap_closure=0.70)
 
 
@@ -47,7 +50,7 @@ def _mean_metric(r, name: str) -> Optional[float]:
 def differences(rows: Dict) -> List[dict]:
     out = []
     ablations = [(k, 'pdsr') for k in rows if k.startswith('pdsr-')]  # --ablation rows
-    for a, b in ORDERINGS + ablations:
+    for a, b in ORDERINGS + FROZEN_ORDERINGS + ablations:
         if a in rows and b in rows:
             d_ap = (rows[a].ap - rows[b].ap).interval()
             d_pck = (rows[a].pck - rows[b].pck).interval()
@@ -184,6 +187,7 @@ def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
           '![AP and PCK per variant](bar_chart.png)', '']
     md += learner_section(meta.get('learner'))
     md += lr_section(meta.get('chosen_lr'))
+    md += sizes_section(meta.get('sizes'))
     if meta.get('grid'):
         md += [f'{meta.get("split", "val").capitalize()} people where PDSR and bicubic differ '
                'most (top: PDSR better, bottom: PDSR '
@@ -205,3 +209,14 @@ def lr_section(chosen: Optional[dict]) -> List[str]:
                           for lr, c in entry['candidates'].items())
         md.append(f'| {key} | {cands} | {entry["lr"]:g} |')
     return md + ['', 'Chosen by the highest AP (PCK@0.1 breaks ties).', '']
+
+
+def sizes_section(sized: Optional[dict]) -> List[str]:
+    """The mixed-size and real-LR tables of this run's checkpoints (``sizes/report.md``)."""
+    if not sized:
+        return []
+    from .sizes_report import markdown_sections
+    m = sized['meta']
+    return ['## Mixed sizes and real low-resolution input (this run\'s checkpoints)', '',
+            f'Also in `sizes/report.md` ({m["wall_seconds"] / 60:.1f} min; reused stages: '
+            f'{", ".join(m["reused_stages"]) or "none"}).', '', *markdown_sections(sized)]

@@ -158,20 +158,27 @@ def _md_real(sec: dict) -> List[str]:
                     'distribution in the real pipeline.', '']
 
 
+def markdown_sections(report: dict) -> List[str]:
+    """The mixed-size and real-LR sections of ``report`` (also embedded in the pose report)."""
+    lines: List[str] = []
+    if 'sizes' in report:
+        lines += _md_sizes(report['sizes'])
+    if 'real_lr' in report:
+        lines += _md_real(report['real_lr'])
+    return lines + [
+        'Per-bucket AP: COCO keypoint AP (xtcocotools COCOeval, CocoMetric sigmas, use_area) '
+        'against a ground truth restricted to the bucket\'s people, on the CocoMetric '
+        'predictions made for those people (tied to their GT box through the per-person dump); '
+        'intervals: bootstrap over images (tools/benchmarks/stats.py), percentile 95%, the same '
+        'resamples for every row, so differences are paired.', '']
+
+
 def write_report(out_dir: Path, report: dict) -> dict:
     meta = report['meta']
     lines = ['# Mixed-size and real low-resolution evaluation', '',
              f'command: `{meta["command"]}`  ', f'machine: {meta["machine"]}  ',
              f'wall time: {meta["wall_seconds"] / 60:.1f} min; reused stages: '
              f'{", ".join(meta["reused_stages"]) or "none"}', '']
-    if 'sizes' in report:
-        lines += _md_sizes(report['sizes'])
-    if 'real_lr' in report:
-        lines += _md_real(report['real_lr'])
-    lines += ['Per-bucket AP: COCO keypoint AP (xtcocotools COCOeval, CocoMetric sigmas, '
-              'use_area) against a ground truth restricted to the bucket\'s people, on the '
-              'CocoMetric predictions made for those people (tied to their GT box through the '
-              'per-person dump); intervals: bootstrap over images (tools/benchmarks/stats.py), '
-              'percentile 95%, the same resamples for every row, so differences are paired.', '']
+    lines += markdown_sections(report)
     write_files(out_dir, lines, report)
     return report
