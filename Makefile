@@ -5,11 +5,12 @@ PY := .venv/bin/python
 install:
 	bash tools/install.sh
 
-# The main job: procedural LR people -> five variants + MMPose's peer + HR oracle -> report
-# with 95% bootstrap intervals, plus the mixed-size and real-LR tables of its checkpoints
-# (about 30 min on 2 CPU cores; iterations shrink alike on slower ones).
+# The main job: procedural LR people -> five variants + MMPose's peer + HR oracle, and the SR
+# front ends before the frozen oracle (plug-in SR) -> report with 95% bootstrap intervals, plus
+# the mixed-size and real-LR tables of its checkpoints (about 30 min on 2 CPU cores; the
+# iterations shrink alike to fit on slower ones).
 benchmark: install
-	$(PY) tools/benchmark.py --sizes --out reports/benchmark --work-dir work_dirs/benchmark
+	$(PY) tools/benchmark.py --frozen-pose --sizes --out reports/benchmark --work-dir work_dirs/benchmark
 
 # The reference table: 2.5x the HR steps, 2x the fine-tuning steps, two seeds per row: about
 # two hours on 2 CPU cores (resumable: rerun to continue).
