@@ -19,7 +19,9 @@ def _tool():
 
 
 def _config(tmp_path, name, encoder, decoder=None, with_target=True):
-    ann = write_tiny_coco(tmp_path / 'coco', num_images=8)
+    ann = tmp_path / 'coco' / 'annotations' / 'train.json'
+    if not ann.is_file():  # one COCO set for every config of a test
+        write_tiny_coco(tmp_path / 'coco', num_images=8)
     pipeline = [dict(type='GenerateTarget', encoder=encoder)] if with_target else []
     path = tmp_path / f'{name}.py'
     Config(dict(
