@@ -98,11 +98,11 @@ def test_pipelines_route_and_crop_at_the_right_sizes():
         real_lr_pipeline(load_row_config(dict(config=ORACLE)), 4)
 
 
-def _random_checkpoint(config: str, path: Path) -> str:
+def _random_checkpoint(config: str, path: Path, seed: int = 0) -> str:
     """An untrained checkpoint of ``config`` (the tests check plumbing, not accuracy)."""
     import torch
     from mmpose.registry import MODELS
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     model = MODELS.build(load_row_config(dict(config=config)).model)
     torch.save(dict(state_dict=model.state_dict(), meta={}), str(path))
     return str(path)
@@ -121,6 +121,9 @@ def tiny_job(tmp_path_factory, mmpose_scope_one_thread):
     (work / 'budget.json').write_text(json.dumps(budget))
     ckpts = {k: dict(config=c, overrides={}, checkpoint=_random_checkpoint(c, root / f'{k}.pth'))
              for k, c in (('pdsr', PDSR), ('hr-oracle', ORACLE))}
+    # the pose job's --frozen-pose row: other weights, so its routes must differ from PDSR's
+    ckpts['frozen-pdsr'] = dict(config=PDSR, overrides=dict(model=dict(freeze_pose=True)),
+                                checkpoint=_random_checkpoint(PDSR, root / 'frozen.pth', 1))
     (work / 'checkpoints.json').write_text(json.dumps(ckpts))
     return root, work, ckpts
 
@@ -174,6 +177,26 @@ def test_quick_sizes_job_end_to_end(tiny_job):
              and d['bucket'] == t['bucket'] and d['metric'] == 'AP']
         assert len(v) == 2 and t['met'] == (
             v == ['significant'] * 2 if t['bucket'] == 'all' else 'reversed' not in v)
+    # the frozen-oracle PDSR gets its own section: same people and oracle reference row,
+    # its own checkpoint through its own stages
+    frozen = report['sizes_frozen']
+    assert sec['model'] == 'pdsr' and frozen['model'] == 'frozen-pdsr'
+    frows = {r['row']: r for r in frozen['table']}
+    assert set(frows) == set(rows) and frows['hr-oracle'] == rows['hr-oracle']
+    assert frows['always-sr']['people'] == rows['always-sr']['people']
+    for route in ('never-sr', 'always-sr', 'adaptive'):
+        own = json.loads(next((work / f'sizes-frozen-pdsr-{route}').glob('*/stage.json'))
+                         .read_text())
+        assert own['checkpoint'] == str(root / 'frozen.pth')
+        assert frows[route]['AP']['all'][0] == pytest.approx(own['metrics']['coco/AP'])
+        assert frows[route]['PCK']['all'][0] == pytest.approx(own['metrics']['pck0.1/PCK'])
+    never = {name: json.loads(next((work / name).glob('*/stage.json')).read_text())
+             for name in ('sizes-never-sr', 'sizes-frozen-pdsr-never-sr')}
+    assert never['sizes-never-sr']['checkpoint'] == str(root / 'pdsr.pth')
+    preds = [load_instances(r['files']['instances'])['pred'] for r in never.values()]
+    assert preds[0].shape == preds[1].shape and not np.allclose(preds[0], preds[1])
+    md = (out / 'report.md').read_text()
+    assert 'PDSR in front of the frozen HR oracle' in md and 'frozen-PDSR ckpt' in md
     real = report['real_lr']['rows']
     assert [r['row'] for r in real] == ['pdsr'] and real[0]['people'] > 0
     # the recorded paths are what the threshold says for each person's crop region
@@ -192,7 +215,8 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     run_sizes_benchmark(out, work, sizes, 'test')  # a rerun evaluates nothing again
     reused = set(json.loads((out / 'report.json').read_text())['meta']['reused_stages'])
     assert {'sizes-never-sr', 'sizes-always-sr', 'sizes-adaptive', 'sizes-hr-oracle',
-            'test-pdsr', 'real-lr-pdsr'} <= reused
+            'sizes-frozen-pdsr-never-sr', 'sizes-frozen-pdsr-adaptive', 'test-pdsr',
+            'real-lr-pdsr'} <= reused
 
 
 @pytest.mark.slow

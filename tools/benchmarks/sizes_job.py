@@ -2,8 +2,9 @@
 
 1. Mixed sizes: procedural images shrunk so that people are about 20-300 px tall
    (:mod:`.sizes_data`), evaluated top-down with GT boxes by ``CocoMetric`` on the full
-   images, for three routings of the *same* PDSR checkpoint through
-   ``AdaptiveTopdownAffine``: never-SR (every person cropped at the pose input size, pose
+   images, for three routings of the *same* checkpoint through ``AdaptiveTopdownAffine``
+   (the jointly fine-tuned PDSR and, where the pose job has it, PDSR in front of the
+   frozen HR oracle; one section each): never-SR (every person cropped at the pose input size, pose
    network only: plain resizing), always-SR (every person cropped straight to the LR size,
    SR neck, pose network) and adaptive (the transform's threshold; default the pose input
    height). The HR oracle with plain resizing is a reference row. AP and PCK@0.1 are
@@ -129,6 +130,7 @@ class RowStats:
     people: Dict[str, int] = field(default_factory=dict)
     sr_share: Optional[float] = None  # fraction of people routed to the SR path
     sr_share_by_bucket: Dict[str, float] = field(default_factory=dict)
+    threshold: Optional[float] = None  # the adaptive row's routing threshold
 
 
 def _coco_from(data: dict):
@@ -319,7 +321,7 @@ def routed_pck(never: Dict[str, np.ndarray], always: Dict[str, np.ndarray],
 
 
 def tune_threshold(runner: StageRunner, base: Config, checkpoint: str, data: dict,
-                   default: float) -> dict:
+                   default: float, stage_prefix: str = 'sizes-tune-') -> dict:
     """Choose the adaptive threshold on the tune split: the grid value with the highest
     composed AP, then PCK@0.1 (an untrained model has AP 0 everywhere); remaining ties go
     to the value nearest the default."""
@@ -328,7 +330,7 @@ def tune_threshold(runner: StageRunner, base: Config, checkpoint: str, data: dic
     recs = {}
     for route, thr in (('never-sr', NEVER_SR), ('always-sr', ALWAYS_SR)):
         cfg = _with_pipeline(base, routed_pipeline(base, thr))
-        recs[route] = runner.test(f'sizes-tune-{route}', cfg, checkpoint,
+        recs[route] = runner.test(f'{stage_prefix}{route}', cfg, checkpoint,
                                   dict(data=data['cache_key']), files=DUMP_FILES)
     never = load_instances(recs['never-sr'].files['instances'])
     always = load_instances(recs['always-sr'].files['instances'])
@@ -371,6 +373,55 @@ def _with_pipeline(cfg: Config, pipeline: List[dict]) -> Config:
     return cfg
 
 
+@dataclass(frozen=True)
+class SizesModel:
+    """One SR checkpoint of the pose job evaluated on mixed sizes: its ``checkpoints.json``
+    row, the report section it fills and the prefix of its stage names."""
+    row: str
+    section: str
+    stage_prefix: str
+
+
+#: the jointly fine-tuned PDSR (the DESIGN protocol) and, where the pose job ran with
+#: ``--frozen-pose``, PDSR in front of the frozen HR oracle (the plug-in case: the pose
+#: network only ever saw HR crops, as in Hardy et al.)
+SIZES_MODELS = (SizesModel('pdsr', 'sizes', 'sizes-'),
+                SizesModel('frozen-pdsr', 'sizes_frozen', 'sizes-frozen-pdsr-'))
+
+
+def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budget,
+               data_dir: Path, data: dict, tune: Optional[dict], gt_data: dict,
+               image_ids: Sequence[int], idx: np.ndarray,
+               threshold: Optional[float]) -> Dict[str, RowStats]:
+    """never-SR / always-SR / adaptive rows of one checkpoint (threshold tuned on ``tune``
+    when given; the returned dict also holds the tuning record under ``'tuning'``)."""
+    base = configure(load_row_config(entry), budget, str(data_dir.resolve()), 1, budget.seed,
+                     'sizes')
+    crop = next(t for t in routed_pipeline(base, threshold)
+                if t['type'] == 'AdaptiveTopdownAffine')
+    threshold = float(crop.get('size_threshold') or crop['input_size'][1])
+    tuning = None
+    if tune is not None:
+        tcfg = configure(load_row_config(entry), budget, str(data_dir.resolve()), 1,
+                         budget.seed, 'sizes-tune')
+        tuning = tune_threshold(runner, tcfg, entry['checkpoint'], tune, threshold,
+                                stage_prefix=model.stage_prefix.replace('sizes-',
+                                                                        'sizes-tune-', 1))
+        threshold = tuning['chosen']
+        print(f'            {model.row}: threshold chosen on the tune split: {threshold:g} px',
+              flush=True)
+    thresholds = {'never-sr': NEVER_SR, 'always-sr': ALWAYS_SR, 'adaptive': threshold}
+    rows: Dict = {}
+    for route in ROUTES:
+        cfg = _with_pipeline(base, routed_pipeline(base, thresholds[route]))
+        rec = runner.test(f'{model.stage_prefix}{route}', cfg, entry['checkpoint'],
+                          dict(data=data['cache_key']), files=DUMP_FILES)
+        rows[route] = evaluate_stage(route, rec, gt_data, image_ids, idx)
+    rows['adaptive'].threshold = threshold
+    rows['tuning'] = tuning
+    return rows
+
+
 def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, command: str,
                         parts: Sequence[str] = ('sizes', 'real-lr')) -> dict:
     """Run (or reuse) both evaluations on the pose job's checkpoints; write the report."""
@@ -400,36 +451,27 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
         gt_data = json.loads(Path(data['ann_file']).read_text())
         image_ids = sorted(im['id'] for im in gt_data['images'])
         idx = resample_indices(len(image_ids), sizes.n_resamples, sizes.seed)
-        base = configure(load_row_config(ckpts['pdsr']), budget, str(data_dir.resolve()), 1,
-                         budget.seed, 'sizes')
-        crop = next(t for t in routed_pipeline(base, sizes.threshold)
-                    if t['type'] == 'AdaptiveTopdownAffine')
-        threshold = float(crop.get('size_threshold') or crop['input_size'][1])
-        tuning = None
+        tune = None
         if sizes.tune_threshold:
             tune = make_sizes_split(str(data_dir), sizes.num_tune_images, sizes.seed,
                                     sizes.img_size, sizes.scale_range, split='sizes-tune')
-            tcfg = configure(load_row_config(ckpts['pdsr']), budget, str(data_dir.resolve()),
-                             1, budget.seed, 'sizes-tune')
-            tuning = tune_threshold(runner, tcfg, ckpts['pdsr']['checkpoint'], tune, threshold)
-            threshold = tuning['chosen']
-            print(f'            threshold chosen on the tune split: {threshold:g} px', flush=True)
-        print('[sizes 2/3] never-SR, always-SR, adaptive (PDSR) and the HR oracle', flush=True)
-        thresholds = {'never-sr': NEVER_SR, 'always-sr': ALWAYS_SR, 'adaptive': threshold}
-        rows: Dict[str, RowStats] = {}
-        for route in ROUTES:
-            cfg = _with_pipeline(base, routed_pipeline(base, thresholds[route]))
-            rec = runner.test(f'sizes-{route}', cfg, ckpts['pdsr']['checkpoint'],
-                              dict(data=data['cache_key']), files=DUMP_FILES)
-            rows[route] = evaluate_stage(route, rec, gt_data, image_ids, idx)
         ocfg = configure(load_row_config(ckpts['hr-oracle']), budget, str(data_dir.resolve()),
                          1, budget.seed, 'sizes')
         rec = runner.test('sizes-hr-oracle', ocfg, ckpts['hr-oracle']['checkpoint'],
                           dict(data=data['cache_key']), files=DUMP_FILES)
-        rows['hr-oracle'] = evaluate_stage('hr-oracle', rec, gt_data, image_ids, idx)
-        rows['hr-oracle'].sr_share = None  # no SR neck: its sr_path is nominal
-        rows['hr-oracle'].sr_share_by_bucket = {}
-        report['sizes'] = sizes_report.sizes_section(rows, data, threshold, tuning)
+        oracle = evaluate_stage('hr-oracle', rec, gt_data, image_ids, idx)
+        oracle.sr_share = None  # no SR neck: its sr_path is nominal
+        oracle.sr_share_by_bucket = {}
+        models = [m for m in SIZES_MODELS if m.row in ckpts]
+        for i, model in enumerate(models):
+            print(f'[sizes 2/3] {model.row} ({i + 1}/{len(models)}): never-SR, always-SR, '
+                  'adaptive', flush=True)
+            rows = route_rows(runner, model, ckpts[model.row], budget, data_dir, data, tune,
+                              gt_data, image_ids, idx, sizes.threshold)
+            tuning = rows.pop('tuning')
+            rows['hr-oracle'] = oracle
+            report[model.section] = sizes_report.sizes_section(
+                rows, data, rows['adaptive'].threshold, tuning, model.row)
         print('[sizes 3/3] done', flush=True)
 
     if 'real-lr' in parts:

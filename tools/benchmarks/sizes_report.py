@@ -6,10 +6,14 @@ from typing import Dict, List, Optional, Tuple
 from .report import write_report as write_files
 from .stats import fmt_interval, verdict
 
-LABELS = {'never-sr': 'never-SR (PDSR ckpt, direct path: crop at 128x96)',
-          'always-sr': 'always-SR (PDSR ckpt, LR crop 32x24 -> SR neck)',
-          'adaptive': 'adaptive (AdaptiveTopdownAffine, PDSR ckpt)',
+LABELS = {'never-sr': 'never-SR ({ckpt} ckpt, direct path: crop at 128x96)',
+          'always-sr': 'always-SR ({ckpt} ckpt, LR crop 32x24 -> SR neck)',
+          'adaptive': 'adaptive (AdaptiveTopdownAffine, {ckpt} ckpt)',
           'hr-oracle': 'HR oracle, plain resizing (reference)'}
+#: what each evaluated checkpoint is (``checkpoints.json`` row -> title, short name)
+MODELS = {'pdsr': ('PDSR jointly fine-tuned with the pose network', 'PDSR'),
+          'frozen-pdsr': ('PDSR in front of the frozen HR oracle (the pose network only ever '
+                          'saw HR crops)', 'frozen-PDSR')}
 PAIRS = (('adaptive', 'never-sr'), ('adaptive', 'always-sr'))
 
 
@@ -19,12 +23,15 @@ def _buckets(rows: Dict) -> List[str]:
 
 
 def sizes_section(rows: Dict, data: dict, threshold: float,
-                  tuning: Optional[dict] = None) -> dict:
-    """Table, paired differences and the target check of the mixed-size evaluation."""
+                  tuning: Optional[dict] = None, model: str = 'pdsr') -> dict:
+    """Table, paired differences and the target check of the mixed-size evaluation of the
+    checkpoint of ``checkpoints.json`` row ``model``."""
     buckets = _buckets(rows)
+    title, short = MODELS.get(model, (model, model))
     table = []
     for key, r in rows.items():
-        table.append(dict(row=key, label=LABELS.get(key, key), sr_share=r.sr_share,
+        table.append(dict(row=key, label=LABELS.get(key, key).format(ckpt=short),
+                          sr_share=r.sr_share,
                           sr_share_by_bucket=r.sr_share_by_bucket,
                           people={b: r.people.get(b, 0) for b in buckets},
                           AP={b: r.ap[b].interval() if b in r.ap else None for b in buckets},
@@ -57,6 +64,7 @@ def sizes_section(rows: Dict, data: dict, threshold: float,
         target.append(dict(bucket=bk, rule=rule, met=bool(met), margin_AP=margin,
                            verdicts=verdicts))
     return dict(
+        model=model, title=title,
         data=(f'{data["num_images"]} procedural images (own split, rendered at '
               'people 128-320 px tall, each whole image shrunk by its own factor: people '
               f'about 20-300 px), {data["num_people"]} people, GT boxes, CocoMetric on the '
@@ -82,7 +90,8 @@ def real_lr_section(pairs: Dict[str, Tuple], factor: int,
 
 def _md_sizes(sec: dict) -> List[str]:
     b = sec['buckets']
-    lines = ['## Mixed sizes: AP by person height (GT box, px), 95% bootstrap intervals', '',
+    lines = ['## Mixed sizes: AP by person height (GT box, px), 95% bootstrap intervals'
+             + (f' — {sec["title"]}' if sec.get('title') else ''), '',
              sec['data'] + f'. Adaptive threshold: crop-region height {sec["threshold"]:g} px'
              + (' (default: the pose input height).' if not sec.get('tuning') else
                 ' (chosen on the sizes-tune split, see below).'), '']
@@ -161,8 +170,9 @@ def _md_real(sec: dict) -> List[str]:
 def markdown_sections(report: dict) -> List[str]:
     """The mixed-size and real-LR sections of ``report`` (also embedded in the pose report)."""
     lines: List[str] = []
-    if 'sizes' in report:
-        lines += _md_sizes(report['sizes'])
+    for key in ('sizes', 'sizes_frozen'):
+        if key in report:
+            lines += _md_sizes(report[key])
     if 'real_lr' in report:
         lines += _md_real(report['real_lr'])
     return lines + [
