@@ -3,7 +3,8 @@ extracted from low-resolution video.
 
     python tools/action_benchmark.py [--quick] [--pose-work-dir work_dirs/benchmark]
                                      [--out reports/action] [--work-dir work_dirs/action]
-                                     [--make-smoke-pose] [--<budget field> VALUE ...]
+                                     [--make-smoke-pose] [--frozen-pose]
+                                     [--<budget field> VALUE ...]
 
 Generates (or reuses) the procedural action clips, extracts skeletons from their LR videos with
 the pose job's checkpoints (``<pose-work-dir>/checkpoints.json``), trains and tests each
@@ -11,7 +12,9 @@ recognizer on each skeleton set with the same budget, in-process, and writes rep
 report.json into --out: top-1 with 95% bootstrap intervals over val clips, paired differences,
 gap closure with its interval. A rerun reuses every stage whose settings are unchanged.
 ``--quick`` is a smoke run of the whole path (tiny data and schedule); with
-``--make-smoke-pose`` it makes its own barely trained pose checkpoints.
+``--make-smoke-pose`` it makes its own barely trained pose checkpoints. ``--frozen-pose``
+adds the pose job's frozen-oracle rows (bicubic and PDSR in front of the frozen HR oracle,
+from ``tools/benchmark.py --frozen-pose``) as two more skeleton sources.
 """
 import argparse
 import dataclasses
@@ -45,7 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     types = {'int': int, 'float': float, 'str': str, 'bool': _bool}
     for f in dataclasses.fields(ActionBudget):
         typ = types[f.type if isinstance(f.type, str) else f.type.__name__]
-        p.add_argument('--' + f.name.replace('_', '-'), type=typ, default=None,
+        flag = dict(nargs='?', const=True) if typ is _bool else {}  # bare --flag: true
+        p.add_argument('--' + f.name.replace('_', '-'), type=typ, default=None, **flag,
                        help=f'override the budget ({f.name}, default {f.default})')
     return p.parse_args(argv)
 

@@ -17,12 +17,13 @@ from conftest import PY, run_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / 'tools'))
-SOURCES = ['gt', 'lr-direct', 'bicubic', 'pdsr']
+SOURCES = ['gt', 'lr-direct', 'bicubic', 'pdsr', 'frozen-bicubic', 'frozen-pdsr']
 
 
 def _run(tmp: Path) -> None:
     proc = run_tool(PY, 'tools/action_benchmark.py', '--quick', '--make-smoke-pose',
-                    '--pose-work-dir', str(tmp / 'pose'), '--work-dir', str(tmp / 'work'),
+                    '--frozen-pose', '--pose-work-dir', str(tmp / 'pose'),
+                    '--work-dir', str(tmp / 'work'),
                     '--out', str(tmp / 'report'), '--data-root', str(tmp / 'actions'),
                     timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:]
@@ -53,7 +54,10 @@ def test_quick_report_rows_and_intervals(quick_run):
         for r in rows[1:]:  # extracted sets have a keypoint error against GT
             assert r['kpt_epe_px'] >= 0 and 0.0 <= r['kpt_pck'] <= 1.0
         assert set(iv['differences']) == {'pdsr - lr-direct', 'pdsr - bicubic',
-                                          'bicubic - lr-direct', 'gt - lr-direct'}
+                                          'bicubic - lr-direct', 'gt - lr-direct',
+                                          'frozen-pdsr - frozen-bicubic',
+                                          'frozen-pdsr - lr-direct'}
+        assert set(iv['gap_closure']) == set(SOURCES[2:])
         for d in iv['differences'].values():
             p, lo, hi = d['interval']
             assert -1 <= lo <= p <= hi <= 1

@@ -29,7 +29,15 @@ from .report import machine
 from .stages import StageRunner, file_digest
 
 SOURCES = ('gt', 'lr-direct', 'bicubic', 'pdsr')  # gt: the generator's skeletons
+#: with ``frozen_pose``: the pose job's ``--frozen-pose`` rows, bicubic and PDSR in front of
+#: the frozen HR oracle (the plug-in case, where PDSR beats bicubic in the pose table)
+FROZEN_SOURCES = ('frozen-bicubic', 'frozen-pdsr')
 THROUGHPUT_MODEL = 'pdsr'
+
+
+def skeleton_sources(frozen_pose: bool) -> tuple:
+    """The skeleton sources of a run, in report order."""
+    return SOURCES + (FROZEN_SOURCES if frozen_pose else ())
 
 
 @dataclass
@@ -45,6 +53,7 @@ class ActionBudget:
     batch_size: int = 16
     seeds: int = 1  # trainings per source and recognizer (per-clip top-1 averaged)
     posec3d: bool = True
+    frozen_pose: bool = False  # also the pose job's frozen-oracle rows (FROZEN_SOURCES)
     posec3d_epochs: int = 20  # chosen on tune: GT 0.935 / 0.905 (seeds 0, 1) vs 0.825 / 0.805 at 10
     extract_batch: int = 64  # crops per forward pass
     flip_test: bool = False  # during extraction (half the cost; same for every pose model)
@@ -79,7 +88,7 @@ def _skeleton_sets(runner: StageRunner, budget: ActionBudget, data_root: Path,
     """``{source: dict(file, key, kpt)}``: windowed train/tune/val annotation files."""
     gt_file = str(data_root / 'gt_skeletons.pkl')
     raw = {'gt': gt_file}
-    for src in SOURCES[1:]:
+    for src in poses:
         rec = extract_source(runner, src, poses[src], data_root / 'video_list.txt',
                              budget.extract_batch, budget.flip_test)
         raw[src] = rec.files['skeletons']
@@ -116,12 +125,13 @@ def run_action_benchmark(out_dir: Path, work_dir: Path, budget: ActionBudget,
     if budget.window > budget.num_frames:
         raise ValueError(f'window ({budget.window}) must not exceed num_frames '
                          f'({budget.num_frames})')
+    sources = skeleton_sources(budget.frozen_pose)
     if make_smoke_pose:
         make_smoke_pose_checkpoints(
             runner, pose_work_dir, work_dir / f'smoke_people{budget.smoke_pose_images}',
             iters=budget.smoke_pose_iters, num_images=budget.smoke_pose_images,
-            batch_size=budget.smoke_pose_batch)
-    poses = read_pose_checkpoints(pose_work_dir, SOURCES[1:])
+            batch_size=budget.smoke_pose_batch, frozen_pose=budget.frozen_pose)
+    poses = read_pose_checkpoints(pose_work_dir, sources[1:])
     sets = _skeleton_sets(runner, budget, data_root, poses)
     tp = throughput(runner, THROUGHPUT_MODEL, poses[THROUGHPUT_MODEL],
                     data_root / 'video_list.txt', budget.throughput_frames,
@@ -133,7 +143,7 @@ def run_action_benchmark(out_dir: Path, work_dir: Path, budget: ActionBudget,
     rows, ivs, tune = [], {}, {}
     for rec, epochs in recognizers:
         correct, tune_correct = {}, []
-        for src in SOURCES:
+        for src in sources:
             s = sets[src]
             splits = ('val', 'tune') if src == 'gt' else ('val', )
             res = [train_and_test(runner, rec, src, s['file'], s['key'], epochs,
@@ -174,8 +184,10 @@ def run_action_benchmark(out_dir: Path, work_dir: Path, budget: ActionBudget,
               f'frames rendered, the recognizer sees a {budget.window}-frame window per clip (the '
               f'same for every source), LR video 80x64 (people 32-48 px tall, x4 below the '
               f'rendered HR, sensor noise {budget.lr_noise}), seed {budget.seed}.'),
-        protocol=(f'Skeletons: GT from the generator; LR-direct, bicubic and PDSR pose checkpoints '
-                  f'from {pose_work_dir}/checkpoints.json run batched (batch '
+        protocol=('Skeletons: GT from the generator; LR-direct, bicubic and PDSR pose checkpoints '
+                  + ('(and bicubic and PDSR in front of the frozen HR oracle: SR neck trained, '
+                     'pose network the oracle as it is) ' if budget.frozen_pose else '')
+                  + f'from {pose_work_dir}/checkpoints.json run batched (batch '
                   f'{budget.extract_batch}, flip test {"on" if budget.flip_test else "off"}) on '
                   'the LR videos with the real-LR pipeline and GT track boxes, keypoints in LR '
                   f'video pixels. Recognition: ST-GCN {budget.epochs} epochs'

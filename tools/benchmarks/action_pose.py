@@ -78,10 +78,13 @@ def smoke_pose_config(name: str, data_root: Path, iters: int, batch_size: int = 
 
 def make_smoke_pose_checkpoints(runner: StageRunner, pose_work_dir: Path, people_root: Path,
                                 keys: Sequence[str] = tuple(POSE_CONFIGS), iters: int = 2,
-                                num_images: int = 6, batch_size: int = 4) -> Dict[str, dict]:
+                                num_images: int = 6, batch_size: int = 4,
+                                frozen_pose: bool = False) -> Dict[str, dict]:
     """Briefly trained pose checkpoints (from scratch, on ``num_images`` generated images) and
     their ``checkpoints.json``: for smoke tests, and for trying the action benchmark before
-    the pose job has run. Not the pose job's models."""
+    the pose job has run. Not the pose job's models. ``frozen_pose`` also writes the
+    frozen-oracle rows (``frozen-<key>``: the same smoke checkpoint with ``freeze_pose``, as
+    the pose job's ``--frozen-pose`` rows carry it)."""
     from lrpose_mm.datasets.synthetic import generate_people_splits
     generate_people_splits(str(people_root), num_train=num_images, num_val=2, seed=0,
                            workers=1, progress=False)
@@ -92,6 +95,8 @@ def make_smoke_pose_checkpoints(runner: StageRunner, pose_work_dir: Path, people
         rec = runner.train(f'smoke_pose/{k}', cfg,
                            inputs=dict(people=str(people_root), images=num_images))
         out[k] = dict(config=POSE_CONFIGS[k], checkpoint=rec.checkpoint)
+        if frozen_pose and k != 'lr-direct':
+            out[f'frozen-{k}'] = dict(out[k], overrides=dict(model=dict(freeze_pose=True)))
     Path(pose_work_dir).mkdir(parents=True, exist_ok=True)
     atomic_json_dump(out, str(Path(pose_work_dir) / CHECKPOINTS_FILE))
     return out

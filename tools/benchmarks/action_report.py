@@ -14,9 +14,12 @@ from .report import md_table, write_report
 TARGET_GAP_CLOSURE = 0.60  # DESIGN.md "Action"
 TARGET_SPEEDUP = 3.0  # DESIGN.md "Speed" (a GPU figure)
 SOURCE_LABELS = {'gt': 'ground truth (generator)', 'lr-direct': 'LR-direct',
-                 'bicubic': 'bicubic x4', 'pdsr': 'pose-driven SR (PDSR)'}
+                 'bicubic': 'bicubic x4', 'pdsr': 'pose-driven SR (PDSR)',
+                 'frozen-bicubic': 'bicubic x4 -> frozen HR oracle',
+                 'frozen-pdsr': 'PDSR -> frozen HR oracle'}
 COMPARISONS = (('pdsr', 'lr-direct'), ('pdsr', 'bicubic'), ('bicubic', 'lr-direct'),
-               ('gt', 'lr-direct'))
+               ('gt', 'lr-direct'), ('frozen-pdsr', 'frozen-bicubic'),
+               ('frozen-pdsr', 'lr-direct'))
 
 
 def clip_matrix(correct: Mapping[str, Sequence[Mapping[str, bool]]]
