@@ -73,3 +73,38 @@ def tiny_sr_estimator(codec: dict, out_channels: int = 17, **overrides) -> dict:
         test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))
     model.update(overrides)
     return model
+
+
+#: the tiny SR estimator's HR crop (w, h) and codec in :func:`tiny_sr_train_config`
+TINY_HR = (48, 64)
+TINY_CODEC = dict(type='MSRAHeatmap', input_size=TINY_HR, heatmap_size=(12, 16), sigma=2)
+
+
+def tiny_sr_train_config(root, max_iters: int = 2):
+    """An ``mmengine.Config`` training :func:`tiny_sr_estimator` (x4 PDSR with pixel and
+    keypoint SR terms) for ``max_iters`` iterations on the COCO set that
+    ``conftest.write_tiny_coco(root)`` writes (batch 3, no workers, no validation)."""
+    from mmengine.config import Config
+    pipeline = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
+                dict(type='TopdownAffine', input_size=TINY_HR),
+                dict(type='GenerateTarget', encoder=TINY_CODEC),
+                dict(type='LowResDegrade', scale=4), dict(type='PackSRPoseInputs')]
+    return Config(dict(
+        default_scope='mmpose',
+        custom_imports=dict(imports=['lrpose_mm'], allow_failed_imports=False),
+        model=tiny_sr_estimator(
+            TINY_CODEC, sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=1.0),
+            test_cfg=dict(flip_test=False)),
+        train_dataloader=dict(
+            batch_size=3, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(type='CheckedCocoDataset', data_root=str(root), data_mode='topdown',
+                         ann_file='annotations/train.json', data_prefix=dict(img='images/'),
+                         pipeline=pipeline)),
+        train_cfg=dict(by_epoch=False, max_iters=max_iters, val_interval=100),
+        optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-3)),
+        default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
+                           checkpoint=dict(type='CheckpointHook', interval=max_iters,
+                                           by_epoch=False),
+                           finite_loss=dict(type='FiniteLossHook')),
+        log_processor=dict(by_epoch=False, window_size=1),
+        randomness=dict(seed=0)))

@@ -1,5 +1,7 @@
-"""Training-loop helpers of lrpose_mm (importing registers the hooks)."""
+"""Training-loop helpers of lrpose_mm (importing registers the hooks and optim wrappers)."""
 from .checkpoint_file import check_checkpoint_file
-from .hooks import CheckpointFitHook, FiniteLossHook, SRPixelWarmupHook
+from .hooks import ChannelsLastHook, CheckpointFitHook, FiniteLossHook, SRPixelWarmupHook
+from .optim_wrappers import BF16AutocastOptimWrapper
 
-__all__ = ['CheckpointFitHook', 'FiniteLossHook', 'SRPixelWarmupHook', 'check_checkpoint_file']
+__all__ = ['BF16AutocastOptimWrapper', 'ChannelsLastHook', 'CheckpointFitHook', 'FiniteLossHook',
+           'SRPixelWarmupHook', 'check_checkpoint_file']

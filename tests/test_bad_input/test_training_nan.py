@@ -12,7 +12,7 @@ from lrpose_mm.engine.hooks.finite_loss_hook import NonFiniteLossError
 from lrpose_mm.models import PoseDrivenSRLoss
 
 from conftest import write_tiny_coco
-from tiny_config import tiny_sr_estimator
+from tiny_config import tiny_sr_train_config
 
 
 def _sr_batch(seed=0):
@@ -49,34 +49,9 @@ def test_sr_keypoint_term_excludes_and_counts_non_finite(where, visible):
 
 
 # ---------------------------------------------------------------- a run on a NaN file
-HR = (48, 64)
-CODEC = dict(type='MSRAHeatmap', input_size=HR, heatmap_size=(12, 16), sigma=2)
-
-
 def _sr_config(root) -> Config:
     """Two iterations of the tiny SR estimator on the COCO set under ``root``."""
-    pipeline = [dict(type='LoadImage'), dict(type='GetBBoxCenterScale'),
-                dict(type='TopdownAffine', input_size=HR),
-                dict(type='GenerateTarget', encoder=CODEC),
-                dict(type='LowResDegrade', scale=4), dict(type='PackSRPoseInputs')]
-    return Config(dict(
-        default_scope='mmpose',
-        custom_imports=dict(imports=['lrpose_mm'], allow_failed_imports=False),
-        model=tiny_sr_estimator(
-            CODEC, sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=1.0),
-            test_cfg=dict(flip_test=False)),
-        train_dataloader=dict(
-            batch_size=3, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
-            dataset=dict(type='CheckedCocoDataset', data_root=str(root), data_mode='topdown',
-                         ann_file='annotations/train.json', data_prefix=dict(img='images/'),
-                         pipeline=pipeline)),
-        train_cfg=dict(by_epoch=False, max_iters=2, val_interval=100),
-        optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-3)),
-        default_hooks=dict(logger=dict(type='LoggerHook', interval=1),
-                           checkpoint=dict(type='CheckpointHook', interval=2, by_epoch=False),
-                           finite_loss=dict(type='FiniteLossHook')),
-        log_processor=dict(by_epoch=False, window_size=1),
-        randomness=dict(seed=0)))
+    return tiny_sr_train_config(root)
 
 
 def _nan_coco(root):

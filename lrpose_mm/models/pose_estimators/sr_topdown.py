@@ -331,7 +331,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         feats = self.extract_pose_feat(pose_in)
         losses = dict()
         if self.with_head:
-            losses.update(self.head.loss(feats, data_samples, train_cfg=self.train_cfg))
+            losses.update(self._head_loss(feats, data_samples))
         if self.sr_loss is None:
             return losses
         hr = self._stack_hr(data_samples)
@@ -350,6 +350,16 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             kwargs.update(sr_feats=sr_feats, hr_feats=hr_feats)
         losses.update(self.sr_loss(sr, hr, **kwargs))
         return losses
+
+    def _head_loss(self, feats: Tuple[Tensor, ...], data_samples: SampleList) -> dict:
+        """The head's losses in float32, outside any autocast region: under mixed precision
+        (``BF16AutocastOptimWrapper``) the backbone runs in bfloat16, but MMPose's heads
+        compute their training accuracy with numpy, which has no bfloat16 (the head's own
+        cost is small)."""
+        feats = tuple(feats) if isinstance(feats, (list, tuple)) else (feats, )
+        with torch.autocast(device_type=feats[0].device.type, enabled=False):
+            return self.head.loss(tuple(f.float() for f in feats), data_samples,
+                                  train_cfg=self.train_cfg)
 
     @staticmethod
     def _stack_hr(data_samples: Optional[SampleList]) -> Optional[Tensor]:
