@@ -197,6 +197,11 @@ class Budget:
     minutes: float = 27.0  # wall-time budget; 0 = no fitting (iterations as given)
     threads: int = 1  # torch threads; one data worker beside them uses the second core
     workers: int = 1
+    # training speed on a CPU (chosen on tune, README "Training speed"): the forward pass
+    # under bfloat16 autocast (BF16AutocastOptimWrapper) and channels-last convolutions
+    # (ChannelsLastHook); evaluation stays float32
+    amp: bool = False
+    channels_last: bool = False
 
 
 BUDGETS = {
@@ -254,6 +259,10 @@ def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int
     cfg.param_scheduler[1].T_max = iters
     cfg.default_hooks.checkpoint.interval = max(1, iters // 3)
     cfg.default_hooks.logger.interval = max(1, min(50, iters // 5))
+    if budget.amp:
+        cfg.optim_wrapper.type = 'BF16AutocastOptimWrapper'
+    if budget.channels_last:
+        cfg.custom_hooks = [*(cfg.get('custom_hooks') or []), dict(type='ChannelsLastHook')]
     cfg.randomness = dict(seed=seed)
     cfg.load_from = load_from
     cfg.launcher = 'none'
