@@ -25,6 +25,14 @@ from benchmarks.sizes_job import SIZES_BUDGETS
 import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
 
 
+def _bool(s: str) -> bool:
+    if s.lower() in ('1', 'true', 'yes', 'on'):
+        return True
+    if s.lower() in ('0', 'false', 'no', 'off'):
+        return False
+    raise argparse.ArgumentTypeError(f'expected true/false, got {s!r}')
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -61,9 +69,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--variants', nargs='+', choices=[v.key for v in VARIANTS],
                    help='only these variants (LR-direct always runs: gap closure needs it)')
     for f in dataclasses.fields(Budget):
-        kind = {'int': int, 'float': float, 'str': str}[f.type if isinstance(f.type, str)
-                                                        else f.type.__name__]
-        p.add_argument('--' + f.name.replace('_', '-'), type=kind, default=None,
+        kind = {'int': int, 'float': float, 'str': str, 'bool': _bool}[
+            f.type if isinstance(f.type, str) else f.type.__name__]
+        flag = dict(nargs='?', const=True) if kind is _bool else {}  # bare --flag: true
+        p.add_argument('--' + f.name.replace('_', '-'), type=kind, default=None, **flag,
                        help=f'override the budget field {f.name}')
     args = p.parse_args(argv)
     if args.ablation is not None and args.split != 'tune':
@@ -77,7 +86,7 @@ def parse_args(argv=None) -> argparse.Namespace:
             p.error(f'--lr-grid values must be > 0, got {args.lr_grid}')
     for f in dataclasses.fields(Budget):
         v = getattr(args, f.name)
-        if v is not None and isinstance(v, (int, float)) and v < 0:
+        if v is not None and not isinstance(v, bool) and isinstance(v, (int, float)) and v < 0:
             p.error(f'--{f.name.replace("_", "-")} must be >= 0, got {v}')
     return args
 

@@ -43,6 +43,28 @@ def test_quick_job_writes_every_row_with_intervals(quick_job):
         assert (root / 'report' / name).stat().st_size > 1000
     ckpts = json.loads((root / 'work' / 'checkpoints.json').read_text())
     assert set(ckpts) == ROWS and all(c['config'].startswith('lrpose_mm::') for c in ckpts.values())
+    # the budget's CPU speed settings reach every training; the weights stay float32
+    import torch
+    from mmengine.config import Config
+    for key in ('hr-oracle', 'pdsr'):
+        [cfg_file] = (root / 'work' / key).glob('*/*.py')
+        cfg = Config.fromfile(str(cfg_file))
+        assert cfg.optim_wrapper.type == 'BF16AutocastOptimWrapper', key
+        assert {'type': 'ChannelsLastHook'} in [dict(h) for h in cfg.custom_hooks], key
+        state = torch.load(ckpts[key]['checkpoint'], map_location='cpu')['state_dict']
+        assert all(v.dtype == torch.float32 for v in state.values() if v.is_floating_point())
+    assert 'bfloat16 autocast' in report['meta']['protocol']
+
+
+def test_budget_flags_parse_booleans():
+    import sys
+    sys.path.insert(0, str(ROOT / 'tools'))
+    from benchmark import parse_args
+    args = parse_args(['--amp', 'false', '--channels-last'])
+    assert args.amp is False and args.channels_last is True
+    assert parse_args([]).amp is None  # not given: the budget's own value
+    with pytest.raises(SystemExit):
+        parse_args(['--amp', 'maybe'])
 
 
 def test_sizes_tables_join_the_report_on_the_same_checkpoints(quick_job):
