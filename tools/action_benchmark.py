@@ -23,16 +23,9 @@ import sys
 from pathlib import Path
 
 
-def _bool(s: str) -> bool:
-    if s.lower() in ('1', 'true', 'yes', 'on'):
-        return True
-    if s.lower() in ('0', 'false', 'no', 'off'):
-        return False
-    raise argparse.ArgumentTypeError(f'expected true/false, got {s!r}')
-
-
 def parse_args(argv=None) -> argparse.Namespace:
     from benchmarks.action_job import ActionBudget
+    from benchmarks.cli import add_budget_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help='a smoke run of the whole path')
@@ -45,12 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--out', default=None, help='report folder (default reports/action[_quick])')
     p.add_argument('--work-dir', default=None,
                    help='stages: skeletons, checkpoints, logs (default work_dirs/action[_quick])')
-    types = {'int': int, 'float': float, 'str': str, 'bool': _bool}
-    for f in dataclasses.fields(ActionBudget):
-        typ = types[f.type if isinstance(f.type, str) else f.type.__name__]
-        flag = dict(nargs='?', const=True) if typ is _bool else {}  # bare --flag: true
-        p.add_argument('--' + f.name.replace('_', '-'), type=typ, default=None, **flag,
-                       help=f'override the budget ({f.name}, default {f.default})')
+    add_budget_arguments(p, ActionBudget)
     return p.parse_args(argv)
 
 

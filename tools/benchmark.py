@@ -18,19 +18,12 @@ import shlex
 import sys
 from pathlib import Path
 
+from benchmarks.cli import add_budget_arguments
 from benchmarks.pose_job import ABLATIONS, BUDGETS, VARIANTS, Budget, run_pose_benchmark
 from benchmarks.pose_report import markdown_table
 from benchmarks.sizes_job import SIZES_BUDGETS
 
 import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
-
-
-def _bool(s: str) -> bool:
-    if s.lower() in ('1', 'true', 'yes', 'on'):
-        return True
-    if s.lower() in ('0', 'false', 'no', 'off'):
-        return False
-    raise argparse.ArgumentTypeError(f'expected true/false, got {s!r}')
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -68,12 +61,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                    '(val only; tools/size_benchmark.py runs the same alone)')
     p.add_argument('--variants', nargs='+', choices=[v.key for v in VARIANTS],
                    help='only these variants (LR-direct always runs: gap closure needs it)')
-    for f in dataclasses.fields(Budget):
-        kind = {'int': int, 'float': float, 'str': str, 'bool': _bool}[
-            f.type if isinstance(f.type, str) else f.type.__name__]
-        flag = dict(nargs='?', const=True) if kind is _bool else {}  # bare --flag: true
-        p.add_argument('--' + f.name.replace('_', '-'), type=kind, default=None, **flag,
-                       help=f'override the budget field {f.name}')
+    add_budget_arguments(p, Budget)
     args = p.parse_args(argv)
     if args.ablation is not None and args.split != 'tune':
         p.error('--ablation chooses the PDSR configuration: run it with --split tune')

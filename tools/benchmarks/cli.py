@@ -1,0 +1,23 @@
+"""Command-line pieces shared by the benchmark applications (tools/*benchmark.py)."""
+import argparse
+import dataclasses
+
+
+def parse_bool(text: str) -> bool:
+    """``true/false``, ``yes/no``, ``on/off`` or ``1/0`` (any case) as a bool."""
+    if text.lower() in ('1', 'true', 'yes', 'on'):
+        return True
+    if text.lower() in ('0', 'false', 'no', 'off'):
+        return False
+    raise argparse.ArgumentTypeError(f'expected true/false, got {text!r}')
+
+
+def add_budget_arguments(parser: argparse.ArgumentParser, budget_cls: type) -> None:
+    """One ``--<field>`` option per field of the budget dataclass ``budget_cls`` (default
+    ``None``: the budget's own value); a bare boolean flag means true."""
+    types = {'int': int, 'float': float, 'str': str, 'bool': parse_bool}
+    for f in dataclasses.fields(budget_cls):
+        kind = types[f.type if isinstance(f.type, str) else f.type.__name__]
+        flag = dict(nargs='?', const=True) if kind is parse_bool else {}
+        parser.add_argument('--' + f.name.replace('_', '-'), type=kind, default=None, **flag,
+                            help=f'override the budget ({f.name}, default {f.default})')
