@@ -130,7 +130,6 @@ class RowStats:
     people: Dict[str, int] = field(default_factory=dict)
     sr_share: Optional[float] = None  # fraction of people routed to the SR path
     sr_share_by_bucket: Dict[str, float] = field(default_factory=dict)
-    threshold: Optional[float] = None  # the adaptive row's routing threshold
 
 
 def _coco_from(data: dict):
@@ -376,50 +375,52 @@ def _with_pipeline(cfg: Config, pipeline: List[dict]) -> Config:
 @dataclass(frozen=True)
 class SizesModel:
     """One SR checkpoint of the pose job evaluated on mixed sizes: its ``checkpoints.json``
-    row, the report section it fills and the prefix of its stage names."""
+    row, the report section it fills, the tag of its stage names (``sizes-<tag><route>``,
+    ``sizes-tune-<tag><route>``), and its title and short name in the report."""
     row: str
     section: str
-    stage_prefix: str
+    tag: str
+    title: str
+    short: str
 
 
 #: the jointly fine-tuned PDSR (the DESIGN protocol) and, where the pose job ran with
 #: ``--frozen-pose``, PDSR in front of the frozen HR oracle (the plug-in case: the pose
 #: network only ever saw HR crops, as in Hardy et al.)
-SIZES_MODELS = (SizesModel('pdsr', 'sizes', 'sizes-'),
-                SizesModel('frozen-pdsr', 'sizes_frozen', 'sizes-frozen-pdsr-'))
+SIZES_MODELS = (
+    SizesModel('pdsr', 'sizes', '', 'PDSR jointly fine-tuned with the pose network', 'PDSR'),
+    SizesModel('frozen-pdsr', 'sizes_frozen', 'frozen-pdsr-',
+               'PDSR in front of the frozen HR oracle (the pose network only ever saw HR crops)',
+               'frozen-PDSR'))
 
 
 def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budget,
                data_dir: Path, data: dict, tune: Optional[dict], gt_data: dict,
-               image_ids: Sequence[int], idx: np.ndarray,
-               threshold: Optional[float]) -> Dict[str, RowStats]:
-    """never-SR / always-SR / adaptive rows of one checkpoint (threshold tuned on ``tune``
-    when given; the returned dict also holds the tuning record under ``'tuning'``)."""
-    base = configure(load_row_config(entry), budget, str(data_dir.resolve()), 1, budget.seed,
-                     'sizes')
+               image_ids: Sequence[int], idx: np.ndarray, threshold: Optional[float]
+               ) -> Tuple[Dict[str, RowStats], float, Optional[dict]]:
+    """never-SR / always-SR / adaptive rows of one checkpoint, the adaptive threshold and
+    its tuning record (the threshold is chosen on ``tune`` when given)."""
+    row_cfg, root = load_row_config(entry), str(data_dir.resolve())
+    base = configure(row_cfg, budget, root, 1, budget.seed, 'sizes')
     crop = next(t for t in routed_pipeline(base, threshold)
                 if t['type'] == 'AdaptiveTopdownAffine')
     threshold = float(crop.get('size_threshold') or crop['input_size'][1])
     tuning = None
     if tune is not None:
-        tcfg = configure(load_row_config(entry), budget, str(data_dir.resolve()), 1,
-                         budget.seed, 'sizes-tune')
+        tcfg = configure(row_cfg, budget, root, 1, budget.seed, 'sizes-tune')
         tuning = tune_threshold(runner, tcfg, entry['checkpoint'], tune, threshold,
-                                stage_prefix=model.stage_prefix.replace('sizes-',
-                                                                        'sizes-tune-', 1))
+                                stage_prefix=f'sizes-tune-{model.tag}')
         threshold = tuning['chosen']
         print(f'            {model.row}: threshold chosen on the tune split: {threshold:g} px',
               flush=True)
     thresholds = {'never-sr': NEVER_SR, 'always-sr': ALWAYS_SR, 'adaptive': threshold}
-    rows: Dict = {}
+    rows = {}
     for route in ROUTES:
         cfg = _with_pipeline(base, routed_pipeline(base, thresholds[route]))
-        rec = runner.test(f'{model.stage_prefix}{route}', cfg, entry['checkpoint'],
+        rec = runner.test(f'sizes-{model.tag}{route}', cfg, entry['checkpoint'],
                           dict(data=data['cache_key']), files=DUMP_FILES)
         rows[route] = evaluate_stage(route, rec, gt_data, image_ids, idx)
-    rows['adaptive'].threshold = threshold
-    rows['tuning'] = tuning
-    return rows
+    return rows, threshold, tuning
 
 
 def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, command: str,
@@ -466,12 +467,12 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
         for i, model in enumerate(models):
             print(f'[sizes 2/3] {model.row} ({i + 1}/{len(models)}): never-SR, always-SR, '
                   'adaptive', flush=True)
-            rows = route_rows(runner, model, ckpts[model.row], budget, data_dir, data, tune,
-                              gt_data, image_ids, idx, sizes.threshold)
-            tuning = rows.pop('tuning')
+            rows, threshold, tuning = route_rows(runner, model, ckpts[model.row], budget,
+                                                 data_dir, data, tune, gt_data, image_ids,
+                                                 idx, sizes.threshold)
             rows['hr-oracle'] = oracle
             report[model.section] = sizes_report.sizes_section(
-                rows, data, rows['adaptive'].threshold, tuning, model.row)
+                rows, data, threshold, tuning, model.row, model.title, model.short)
         print('[sizes 3/3] done', flush=True)
 
     if 'real-lr' in parts:

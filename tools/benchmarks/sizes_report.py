@@ -10,10 +10,6 @@ LABELS = {'never-sr': 'never-SR ({ckpt} ckpt, direct path: crop at 128x96)',
           'always-sr': 'always-SR ({ckpt} ckpt, LR crop 32x24 -> SR neck)',
           'adaptive': 'adaptive (AdaptiveTopdownAffine, {ckpt} ckpt)',
           'hr-oracle': 'HR oracle, plain resizing (reference)'}
-#: what each evaluated checkpoint is (``checkpoints.json`` row -> title, short name)
-MODELS = {'pdsr': ('PDSR jointly fine-tuned with the pose network', 'PDSR'),
-          'frozen-pdsr': ('PDSR in front of the frozen HR oracle (the pose network only ever '
-                          'saw HR crops)', 'frozen-PDSR')}
 PAIRS = (('adaptive', 'never-sr'), ('adaptive', 'always-sr'))
 
 
@@ -22,12 +18,12 @@ def _buckets(rows: Dict) -> List[str]:
     return ['all'] + [b for b, _, _ in SIZE_BUCKETS]
 
 
-def sizes_section(rows: Dict, data: dict, threshold: float,
-                  tuning: Optional[dict] = None, model: str = 'pdsr') -> dict:
+def sizes_section(rows: Dict, data: dict, threshold: float, tuning: Optional[dict] = None,
+                  model: str = 'pdsr', title: str = '', short: str = 'PDSR') -> dict:
     """Table, paired differences and the target check of the mixed-size evaluation of the
-    checkpoint of ``checkpoints.json`` row ``model``."""
+    checkpoint of ``checkpoints.json`` row ``model`` (``title`` heads its report section,
+    ``short`` names it in the row labels)."""
     buckets = _buckets(rows)
-    title, short = MODELS.get(model, (model, model))
     table = []
     for key, r in rows.items():
         table.append(dict(row=key, label=LABELS.get(key, key).format(ckpt=short),
