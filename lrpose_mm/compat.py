@@ -15,6 +15,10 @@ when the breakage it repairs is really present, and leaves working setups alone:
 3. ``mmengine 0.10.7`` multi-process training on a machine without an
    accelerator: ``torch.cuda.set_device`` is skipped and ``nccl`` becomes
    ``gloo`` when no CUDA device exists (GPU behaviour is untouched).
+4. ``numpy >= 2.x`` refuses ``int()`` of a one-element array, which MMPose
+   1.3's OpenCV visualizer passes as the circle radius (every keypoint drawn
+   by ``PoseLocalVisualizer`` fails). Its ``draw_circles`` then gets the radius
+   as a scalar; with an older numpy nothing is changed.
 """
 import importlib.abc
 import importlib.machinery
@@ -22,6 +26,7 @@ import importlib.util
 import os
 import pickle
 import sys
+import functools
 import types
 import warnings
 from typing import Any, Callable, List, Optional
@@ -224,6 +229,44 @@ def cpu_model_wrapper_cfg() -> Optional[dict]:
                 broadcast_buffers=False)
 
 
+# --------------------------------------------------------------------------
+# 4. numpy >= 2.x: MMPose's OpenCV visualizer calls int() on a 1-element array
+# --------------------------------------------------------------------------
+def _int_of_sized_array_fails() -> bool:
+    """True when this numpy refuses ``int(np.array([1]))`` (numpy >= 2.x)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)
+        try:
+            int(np.array([1]))
+        except TypeError:
+            return True
+    return False
+
+
+def scalar_radius_draw_circles(cls: type) -> None:
+    """Make ``cls.draw_circles`` pass a one-element radius array on as a scalar to its
+    OpenCV backend (the matplotlib backend wants the array)."""
+    orig = cls.draw_circles
+
+    @functools.wraps(orig)
+    def draw_circles(self, center, radius, *args, **kwargs):
+        if (getattr(self, 'backend', None) == 'opencv' and isinstance(radius, np.ndarray)
+                and radius.size == 1):
+            radius = radius.item()
+        return orig(self, center, radius, *args, **kwargs)
+
+    cls.draw_circles = draw_circles
+
+
+def fix_visualizer_radius() -> bool:
+    if not _int_of_sized_array_fails():
+        return False
+    from mmpose.visualization.opencv_backend_visualizer import \
+        OpencvBackendVisualizer
+    scalar_radius_draw_circles(OpencvBackendVisualizer)
+    return True
+
+
 def apply_all() -> List[str]:
     """Apply every fix that is needed here; returns the names applied."""
     if _applied:
@@ -231,7 +274,8 @@ def apply_all() -> List[str]:
     for name, fix in (('mmaction_missing_drn', fix_mmaction_missing_drn),
                       ('weights_only_checkpoints',
                        fix_weights_only_checkpoints),
-                      ('cpu_distributed', fix_cpu_distributed)):
+                      ('cpu_distributed', fix_cpu_distributed),
+                      ('numpy2_visualizer_radius', fix_visualizer_radius)):
         if fix():
             _applied.append(name)
     return list(_applied)

@@ -63,6 +63,7 @@ def test_budget_flags_parse_booleans():
     args = parse_args(['--amp', 'false', '--channels-last'])
     assert args.amp is False and args.channels_last is True
     assert parse_args([]).amp is None  # not given: the budget's own value
+    assert parse_args(['--amp', 'AUTO']).amp == 'auto'  # timed when the job runs
     with pytest.raises(SystemExit):
         parse_args(['--amp', 'maybe'])
 

@@ -130,3 +130,33 @@ def test_slurm_launcher_initialises_on_cpu(tmp_path):
         pytest.skip('an accelerator is present: the CPU fix does not act')
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert 'WORLD 1 gloo' in proc.stdout
+
+
+def test_visualizer_radius_fix_acts_only_where_numpy_refuses():
+    refuses = compat._int_of_sized_array_fails()
+    assert refuses == (int(np.__version__.split('.')[0]) >= 2)
+    assert ('numpy2_visualizer_radius' in lrpose_mm.COMPAT_FIXES) == refuses
+
+
+def test_scalar_radius_draw_circles_draws_the_circle():
+    from mmpose.visualization.opencv_backend_visualizer import \
+        OpencvBackendVisualizer
+
+    seen = []
+
+    class Strict(OpencvBackendVisualizer):
+        def draw_circles(self, center, radius, *args, **kwargs):
+            seen.append(radius)
+            if isinstance(radius, np.ndarray):  # what numpy >= 2.x refuses to int()
+                raise TypeError('only 0-dimensional arrays can be converted')
+            return super().draw_circles(center, radius, *args, **kwargs)
+
+    compat.scalar_radius_draw_circles(Strict)
+    vis = Strict(name='radius_fix_test', backend='opencv')
+    vis.set_image(np.zeros((20, 20, 3), np.uint8))
+    vis.draw_circles(np.array([10, 10]), radius=np.array([3]), face_colors=(0, 0, 255),
+                     alpha=1.0)
+    img = vis.get_image()
+    assert seen == [3] and isinstance(seen[0], int)
+    assert img[10, 10].tolist() == [0, 0, 255] and img[10, 13].any()
+    assert not img[10, 15].any() and not img[0, 0].any()  # only the radius-3 disc

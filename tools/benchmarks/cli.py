@@ -12,12 +12,21 @@ def parse_bool(text: str) -> bool:
     raise argparse.ArgumentTypeError(f'expected true/false, got {text!r}')
 
 
+def parse_auto_bool(text: str):
+    """``auto`` (decided when the job runs) or a boolean as :func:`parse_bool` reads it."""
+    return 'auto' if text.lower() == 'auto' else parse_bool(text)
+
+
 def add_budget_arguments(parser: argparse.ArgumentParser, budget_cls: type) -> None:
     """One ``--<field>`` option per field of the budget dataclass ``budget_cls`` (default
-    ``None``: the budget's own value); a bare boolean flag means true."""
+    ``None``: the budget's own value); a bare boolean flag means true, and a field whose
+    default is ``'auto'`` also takes ``auto``."""
     types = {'int': int, 'float': float, 'str': str, 'bool': parse_bool}
     for f in dataclasses.fields(budget_cls):
-        kind = types[f.type if isinstance(f.type, str) else f.type.__name__]
-        flag = dict(nargs='?', const=True) if kind is parse_bool else {}
+        if f.default == 'auto':  # a Union[bool, str] field: true, false or auto
+            kind = parse_auto_bool
+        else:
+            kind = types[f.type if isinstance(f.type, str) else f.type.__name__]
+        flag = dict(nargs='?', const=True) if kind in (parse_bool, parse_auto_bool) else {}
         parser.add_argument('--' + f.name.replace('_', '-'), type=kind, default=None, **flag,
                             help=f'override the budget ({f.name}, default {f.default})')

@@ -14,7 +14,7 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from mmengine.config import Config
@@ -22,6 +22,7 @@ from mmengine.config import Config
 from lrpose_mm.fileio import atomic_json_dump
 
 from . import instance_dump  # noqa: F401  (registers KeypointInstanceDump)
+from .precision import CANDIDATES as PRECISION_CANDIDATES
 from .report import machine as report_machine
 from .stages import StageRecord, StageRunner, file_digest
 from .stats import (
@@ -199,11 +200,12 @@ class Budget:
     minutes: float = 27.0  # wall-time budget; 0 = no fitting (iterations as given)
     threads: int = 1  # torch threads; one data worker beside them uses the second core
     workers: int = 1
-    # training speed on a CPU (chosen on tune, README "Training speed"): the forward pass
-    # under bfloat16 autocast (BF16AutocastOptimWrapper) and channels-last convolutions
-    # (ChannelsLastHook); evaluation stays float32
-    amp: bool = True
-    channels_last: bool = True
+    # training speed (README "Training speed"): the forward pass under bfloat16 autocast
+    # (BF16AutocastOptimWrapper) and channels-last convolutions (ChannelsLastHook);
+    # 'auto' times a few training steps under each and keeps the fastest (bfloat16 only
+    # where this CPU runs it natively; precision.py); evaluation stays float32
+    amp: Union[bool, str] = 'auto'
+    channels_last: Union[bool, str] = 'auto'
 
 
 BUDGETS = {
@@ -218,7 +220,7 @@ BUDGETS = {
     'quick': Budget(num_train_images=40, num_tune_images=8, num_val_images=16, hr_iters=12,
                     ft_iters=4, batch_size=8, n_resamples=50, cost_batch=4, workers=0,
                     data_root='data/synthetic_people_quick',
-                    minutes=0),
+                    minutes=0, amp=True, channels_last=True),  # exercises both
 }
 
 
@@ -263,6 +265,9 @@ def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int
     cfg.param_scheduler[1].T_max = iters
     cfg.default_hooks.checkpoint.interval = max(1, iters // 3)
     cfg.default_hooks.logger.interval = max(1, min(50, iters // 5))
+    if not isinstance(budget.amp, bool) or not isinstance(budget.channels_last, bool):
+        raise ValueError('resolve the budget\'s amp/channels_last (resolve_precision) '
+                         f'before configuring a stage: {budget.amp!r}, {budget.channels_last!r}')
     if budget.amp:
         cfg.optim_wrapper.type = 'BF16AutocastOptimWrapper'
     if budget.channels_last:
@@ -278,7 +283,37 @@ def ensure_data(budget: Budget) -> Dict[str, dict]:
     from lrpose_mm.datasets.synthetic import generate_people_splits
     return generate_people_splits(budget.data_root, num_train=budget.num_train_images,
                                   num_val=budget.num_val_images, num_tune=budget.num_tune_images,
-                                  seed=budget.seed, progress=True, overwrite=True)
+                                  seed=budget.seed, progress=True, overwrite=True,
+                                  workers=max(2, budget.workers))
+
+
+def resolve_precision(budget: Budget) -> Optional[dict]:
+    """Replace ``'auto'`` in ``budget.amp`` / ``budget.channels_last`` by the fastest
+    setting measured here (:mod:`.precision`, on the HR oracle's model); an explicit
+    boolean is kept. Returns the measurement, or None when nothing was ``'auto'``."""
+    if isinstance(budget.amp, bool) and isinstance(budget.channels_last, bool):
+        return None
+    for name in ('amp', 'channels_last'):
+        if getattr(budget, name) not in (True, False, 'auto'):
+            raise ValueError(f'Budget.{name} must be true, false or \'auto\', '
+                             f'got {getattr(budget, name)!r}')
+    from .precision import probe_pose_model
+    cfg = load_config(HR_ORACLE.config)
+    w, h = cfg.codec['input_size']
+    probe = probe_pose_model(cfg.model, budget.batch_size, (h, w))
+    if budget.amp == 'auto':
+        budget.amp = probe['amp']
+    if budget.channels_last == 'auto':
+        budget.channels_last = probe['channels_last'] if budget.amp == probe['amp'] else \
+            min(((cl, probe['seconds'][n]) for n, a, cl in PRECISION_CANDIDATES
+                 if a == budget.amp), key=lambda t: t[1])[0]
+    return probe
+
+
+def precision_text(probe: dict) -> str:
+    """'float32 0.58 s, ... on cpu' of a :func:`resolve_precision` measurement."""
+    return (', '.join(f'{k} {v:.2f} s' for k, v in probe['seconds'].items())
+            + f' on {probe["device"]}')
 
 
 def calibrate(budget: Budget, data_root: str, work_dir: Path, iters: int = 14) -> float:
@@ -435,12 +470,19 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     # resumes its stages); any changed budget field is a new request, fitted anew
     saved = work_dir / 'budget.json'
     requested = asdict(budget)
-    factor, per_iter = 1.0, None
+    factor, per_iter, precision = 1.0, None, None
     prev = json.loads(saved.read_text()) if saved.is_file() else {}
     if prev.get('requested') == requested:
         budget.hr_iters, budget.ft_iters = prev['hr_iters'], prev['ft_iters']
+        budget.amp, budget.channels_last = prev['amp'], prev['channels_last']
         factor, per_iter = prev['time_factor'], prev['seconds_per_hr_iter']
-    elif budget.minutes:
+        precision = prev.get('precision_probe')
+    else:
+        precision = resolve_precision(budget)
+        if precision:
+            print(f'      precision: {precision["chosen"]} (one training step '
+                  f'{precision_text(precision)})', flush=True)
+    if prev.get('requested') != requested and budget.minutes:
         per_iter = calibrate(budget, data_root, work_dir)
         elapsed = time.time() - t_start
         fixed = elapsed + 60 + 25 * (len(chosen) + 1) * (1 + budget.num_val_images / 450)
@@ -451,7 +493,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
               f'iterations x{factor:.2f} '
               f'-> HR {budget.hr_iters}, fine-tune {budget.ft_iters}', flush=True)
     atomic_json_dump(dict(asdict(budget), requested=requested, time_factor=factor,
-                          seconds_per_hr_iter=per_iter), str(saved))
+                          seconds_per_hr_iter=per_iter, precision_probe=precision), str(saved))
 
     runner = StageRunner(work_dir)
     print(f'[2/6] HR oracle: {hr_checkpoint} (given)' if hr_checkpoint else
@@ -534,13 +576,16 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
                   + '); same data, LR images, backbone and step count; '
                   + ('training under bfloat16 autocast (BF16AutocastOptimWrapper) '
                      if budget.amp else 'training in float32 ')
-                  + ('with channels-last convolutions (ChannelsLastHook); '
-                     if budget.channels_last else '; ')
+                  + ('with channels-last convolutions (ChannelsLastHook)'
+                     if budget.channels_last else '')
+                  + (f' (the fastest here: one training step {precision_text(precision)}); '
+                     if precision else '; ')
                   + f'evaluated (float32) on {split} with flip test; intervals: '
                   f'{budget.n_resamples} bootstrap resamples of {split} images, percentile 95%, '
                   'paired across rows'),
         machine=report_machine(), command=command, budget=asdict(budget), time_factor=factor,
-        seconds_per_hr_iter=per_iter, split=split, grid=grid is not None,
+        seconds_per_hr_iter=per_iter, precision_probe=precision, split=split,
+        grid=grid is not None,
         reused_stages=runner.reused(), learner=learner, chosen_lr=chosen_lr, sizes=sized,
         stage_seconds={r.name: r.seconds for r in runner.log},
         wall_seconds=round(time.time() - t_start, 1))

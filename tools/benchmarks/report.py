@@ -10,7 +10,8 @@ from lrpose_mm.fileio import atomic_json_dump, atomic_text_dump
 def machine() -> str:
     """The machine in words (processor, cores, Python, torch threads)."""
     import torch
-    return (f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, '
+    gpu = (f', GPU {torch.cuda.get_device_name(0)}' if torch.cuda.is_available() else '')
+    return (f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores{gpu}, '
             f'Python {platform.python_version()}, torch {torch.__version__} with '
             f'{torch.get_num_threads()} thread(s)')
 
