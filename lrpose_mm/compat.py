@@ -20,13 +20,13 @@ when the breakage it repairs is really present, and leaves working setups alone:
    by ``PoseLocalVisualizer`` fails). Its ``draw_circles`` then gets the radius
    as a scalar; with an older numpy nothing is changed.
 """
+import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
 import pickle
 import sys
-import functools
 import types
 import warnings
 from typing import Any, Callable, List, Optional
@@ -261,8 +261,7 @@ def scalar_radius_draw_circles(cls: type) -> None:
 def fix_visualizer_radius() -> bool:
     if not _int_of_sized_array_fails():
         return False
-    from mmpose.visualization.opencv_backend_visualizer import \
-        OpencvBackendVisualizer
+    from mmpose.visualization.opencv_backend_visualizer import OpencvBackendVisualizer
     scalar_radius_draw_circles(OpencvBackendVisualizer)
     return True
 

@@ -139,8 +139,7 @@ def test_visualizer_radius_fix_acts_only_where_numpy_refuses():
 
 
 def test_scalar_radius_draw_circles_draws_the_circle():
-    from mmpose.visualization.opencv_backend_visualizer import \
-        OpencvBackendVisualizer
+    from mmpose.visualization.opencv_backend_visualizer import OpencvBackendVisualizer
 
     seen = []
 

@@ -17,8 +17,18 @@ import numpy as np
 
 from lrpose_mm.fileio import atomic_json_dump, atomic_text_dump
 
-from .pose_job import (HR_ORACLE, TRAIN_CFG_SPLIT, Budget, RowEval, configure, ensure_data,
-                       evaluate_rows, load_config, precision_text, resolve_precision)
+from .pose_job import (
+    HR_ORACLE,
+    TRAIN_CFG_SPLIT,
+    Budget,
+    RowEval,
+    configure,
+    ensure_data,
+    evaluate_rows,
+    load_config,
+    precision_text,
+    resolve_precision,
+)
 from .report import machine as report_machine
 from .stages import StageRunner
 
