@@ -198,8 +198,12 @@ class Budget:
     cost_batch: int = 32  # crops per timed forward pass in the cost table
     data_root: str = 'data/synthetic_people'
     minutes: float = 27.0  # wall-time budget; 0 = no fitting (iterations as given)
-    threads: int = 1  # torch threads; one data worker beside them uses the second core
-    workers: int = 1
+    # both cores compute and the main process loads the batches: a batch of the HR pipeline
+    # costs about 0.05 s of one core, so a data worker of its own idled most of the time
+    # (one HR iteration, bfloat16 + channels-last, alone: 2 threads + loading in the main
+    # process 0.21-0.25 s, 1 thread + 1 worker 0.31-0.32 s; README "Training speed")
+    threads: int = 2  # torch threads
+    workers: int = 0  # data-loader worker processes
     # training speed (README "Training speed"): the forward pass under bfloat16 autocast
     # (BF16AutocastOptimWrapper) and channels-last convolutions (ChannelsLastHook);
     # 'auto' times a few training steps under each and keeps the fastest (bfloat16 only
@@ -216,11 +220,11 @@ BUDGETS = {
     # (float32 training: the README's long table was trained before the bfloat16 choice)
     'long': Budget(num_train_images=3000, hr_iters=4500, ft_iters=500, ft_seeds=2,
                    data_root='data/synthetic_people_long', minutes=0, n_resamples=1000,
-                   amp=False, channels_last=False),
+                   amp=False, channels_last=False, threads=1, workers=1),
     'quick': Budget(num_train_images=40, num_tune_images=8, num_val_images=16, hr_iters=12,
                     ft_iters=4, batch_size=8, n_resamples=50, cost_batch=4, workers=0,
                     data_root='data/synthetic_people_quick',
-                    minutes=0, amp=True, channels_last=True),  # exercises both
+                    minutes=0, amp=True, channels_last=True, threads=1),  # exercises both
 }
 
 
