@@ -6,6 +6,7 @@ registers the plugin's modules and applies the upstream compatibility fixes.
 import argparse
 import os
 import os.path as osp
+import warnings
 
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
@@ -61,6 +62,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         else:  # mmengine's AmpOptimWrapper refuses a CPU: bfloat16 autocast instead
             cfg.optim_wrapper.type = 'BF16AutocastOptimWrapper'
             cfg.optim_wrapper.pop('loss_scale', None)
+            if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
+                warnings.warn('--amp: oneDNN finds no native bfloat16 on this CPU (no AVX-512 '
+                              'BF16/AMX): autocast is emulated here and is likely slower than '
+                              'float32 (tools/benchmarks/precision.py times both)')
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

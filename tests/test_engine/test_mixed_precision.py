@@ -8,6 +8,8 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
+import lrpose_mm  # noqa: F401  (registers the wrapper and the hook)
+
 from conftest import write_tiny_coco
 from tiny_config import TINY_CODEC, tiny_sr_estimator, tiny_sr_train_config
 
