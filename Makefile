@@ -31,7 +31,7 @@ quick: install
 # Mixed sizes (people 20-300 px: never-SR / always-SR / adaptive by size bucket, threshold
 # chosen on sizes-tune) and real low-resolution input vs simulated, on the checkpoints of
 # `make benchmark`: the same job rerun (every pose stage reused) adds these tables to its
-# report (about 8 min). Kept out of `make benchmark` so that its 30 minutes go to training;
+# report (about 5 min). Kept out of `make benchmark` so that its 30 minutes go to training;
 # tools/size_benchmark.py evaluates alone (e.g. another threshold).
 sizes: install
 	$(PY) tools/benchmark.py --frozen-pose --sizes --out reports/benchmark --work-dir work_dirs/benchmark

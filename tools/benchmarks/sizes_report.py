@@ -117,7 +117,7 @@ def _md_sizes(sec: dict) -> List[str]:
               'same way, for reference)', '']
     for t in sec['target']:
         lines.append(f'- {t["metric"]} {t["bucket"]}: {"met" if t["met"] else "MISSED"} '
-                     f'({t["rule"]}; margin over the better {t["margin"]:+.3f})')
+                     f'(needs: {t["rule"]}; margin over the better {t["margin"]:+.3f})')
     tuning = sec.get('tuning')
     if tuning:
         lines += ['', f'**Threshold chosen on the tune split** ({tuning["num_images"]} other '
