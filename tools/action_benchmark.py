@@ -17,7 +17,6 @@ adds the pose job's frozen-oracle rows (bicubic and PDSR in front of the frozen 
 from ``tools/benchmark.py --frozen-pose``) as two more skeleton sources.
 """
 import argparse
-import dataclasses
 import shlex
 import sys
 from pathlib import Path
@@ -46,13 +45,10 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from benchmarks.action_job import QUICK, ActionBudget, run_action_benchmark
     from benchmarks.action_report import markdown_table
+    from benchmarks.cli import budget_with_arguments
 
     import lrpose_mm  # noqa: F401  (compat fixes, registries)
-    budget = dataclasses.replace(QUICK if args.quick else ActionBudget())
-    for f in dataclasses.fields(ActionBudget):
-        v = getattr(args, f.name)
-        if v is not None:
-            setattr(budget, f.name, v)
+    budget = budget_with_arguments(QUICK if args.quick else ActionBudget(), args)
     tag = 'action_quick' if args.quick else 'action'
     pose = Path(args.pose_work_dir or ('work_dirs/quick' if args.quick else 'work_dirs/benchmark'))
     command = 'python ' + ' '.join(

@@ -18,7 +18,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from benchmarks.cli import add_budget_arguments
+from benchmarks.cli import add_budget_arguments, budget_with_arguments
 from benchmarks.pose_job import ABLATIONS, BUDGETS, VARIANTS, Budget, run_pose_benchmark
 from benchmarks.pose_report import markdown_table
 from benchmarks.sizes_job import SIZES_BUDGETS
@@ -95,10 +95,7 @@ def read_row_lr(path: str) -> dict:
 
 def main() -> None:
     args = parse_args()
-    budget = dataclasses.replace(BUDGETS[args.budget])
-    for f in dataclasses.fields(Budget):
-        if getattr(args, f.name) is not None:
-            setattr(budget, f.name, getattr(args, f.name))
+    budget = budget_with_arguments(BUDGETS[args.budget], args)
     variants = args.variants
     if variants is not None and 'lr-direct' not in variants:
         variants = ['lr-direct', *variants]

@@ -11,12 +11,11 @@ oracle is step-bound (AP still rising) or limited by something else. Writes repo
 report.json into --out; a rerun reuses finished stages.
 """
 import argparse
-import dataclasses
 import shlex
 import sys
 from pathlib import Path
 
-from benchmarks.cli import add_budget_arguments
+from benchmarks.cli import add_budget_arguments, budget_with_arguments
 from benchmarks.curve_job import run_curve
 from benchmarks.pose_job import BUDGETS, Budget
 
@@ -41,10 +40,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
-    budget = dataclasses.replace(BUDGETS[args.budget])
-    for f in dataclasses.fields(Budget):
-        if getattr(args, f.name) is not None:
-            setattr(budget, f.name, getattr(args, f.name))
+    budget = budget_with_arguments(BUDGETS[args.budget], args)
     out = Path(args.out or f'reports/curve-{args.budget}')
     work = Path(args.work_dir or f'work_dirs/curve-{args.budget}')
     command = 'python ' + ' '.join(shlex.quote(a) for a in sys.argv)

@@ -30,3 +30,14 @@ def add_budget_arguments(parser: argparse.ArgumentParser, budget_cls: type) -> N
         flag = dict(nargs='?', const=True) if kind in (parse_bool, parse_auto_bool) else {}
         parser.add_argument('--' + f.name.replace('_', '-'), type=kind, default=None, **flag,
                             help=f'override the budget ({f.name}, default {f.default})')
+
+
+def budget_with_arguments(budget, args: argparse.Namespace):
+    """A copy of the dataclass ``budget`` with every ``--<field>`` the user gave applied
+    (the options of :func:`add_budget_arguments`; ``None`` = not given)."""
+    budget = dataclasses.replace(budget)
+    for f in dataclasses.fields(budget):
+        value = getattr(args, f.name, None)
+        if value is not None:
+            setattr(budget, f.name, value)
+    return budget
