@@ -134,7 +134,8 @@ def test_slurm_launcher_initialises_on_cpu(tmp_path):
 
 def test_visualizer_radius_fix_acts_only_where_numpy_refuses():
     refuses = compat._int_of_sized_array_fails()
-    assert refuses == (int(np.__version__.split('.')[0]) >= 2)
+    if int(np.__version__.split('.')[0]) < 2:  # numpy 1.x only warns (seen refusing: 2.4, 2.5)
+        assert not refuses
     assert ('numpy2_visualizer_radius' in lrpose_mm.COMPAT_FIXES) == refuses
 
 
