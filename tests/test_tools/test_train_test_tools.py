@@ -49,10 +49,26 @@ def test_resume_continues_from_latest(trained, tiny_topdown_cfg):
     assert (trained / 'epoch_3.pth').is_file()
 
 
+# torch's gloo backend sometimes aborts one rank while the processes end, after the run is
+# complete ("terminate called without an active exception", exit code -6; seen once in about ten
+# CI runs here): such an attempt is run again, once, with a fresh work dir; every assertion below
+# holds for the run that is kept
+GLOO_TEARDOWN_ABORT = 'terminate called without an active exception'
+
+
 def test_two_process_cpu_distributed_training(tiny_topdown_cfg, tmp_path):
-    proc = run_tool('bash', 'tools/dist_train.sh', str(tiny_topdown_cfg), '2',
-                    '--work-dir', str(tmp_path), '--cfg-options', 'train_cfg.max_epochs=1',
-                    'train_cfg.val_interval=5', env=dict(PYTHON=PY, PORT='29533'))
+    for attempt in range(2):
+        work = tmp_path / f'attempt{attempt}'
+        try:
+            proc = run_tool('bash', 'tools/dist_train.sh', str(tiny_topdown_cfg), '2',
+                            '--work-dir', str(work), '--cfg-options', 'train_cfg.max_epochs=1',
+                            'train_cfg.val_interval=5', env=dict(PYTHON=PY, PORT='29533'))
+            break
+        except AssertionError as err:
+            if attempt or GLOO_TEARDOWN_ABORT not in str(err) or not (
+                    work / 'epoch_1.pth').is_file():
+                raise
+    tmp_path = work
     log = proc.stdout + proc.stderr
     assert (tmp_path / 'epoch_1.pth').is_file()
     assert 'Distributed training: True' in log and 'GPU number: 2' in log  # world size 2
