@@ -64,8 +64,8 @@ def run_curve(budget: Budget, points: Sequence[int], splits: Sequence[str], out_
     data_key = {k: v['cache_key'] for k, v in data.items()}
     precision = resolve_precision(budget)
     iters = points[-1]
-    cfg = configure(load_config(HR_ORACLE.config), budget, data_root, iters, budget.seed,
-                    TRAIN_CFG_SPLIT)
+    oracle_cfg = load_config(HR_ORACLE.config)  # configure() works on a copy
+    cfg = configure(oracle_cfg, budget, data_root, iters, budget.seed, TRAIN_CFG_SPLIT)
     cfg.default_hooks.checkpoint.interval = reduce(math.gcd, points)
     cfg.default_hooks.checkpoint.max_keep_ckpts = -1  # every point's checkpoint stays
     runner = StageRunner(wd)
@@ -73,8 +73,7 @@ def run_curve(budget: Budget, points: Sequence[int], splits: Sequence[str], out_
     train = runner.train(f'{HR_ORACLE.key}-curve', cfg, dict(data=data_key))
     results: Dict[str, list] = {}
     for split in splits:
-        ecfg = configure(load_config(HR_ORACLE.config), budget, data_root, 1, budget.seed,
-                         split)
+        ecfg = configure(oracle_cfg, budget, data_root, 1, budget.seed, split)
         rows = {}
         for p in points:
             ckpt = str(Path(train.work_dir) / f'iter_{p}.pth')

@@ -307,10 +307,9 @@ def resolve_precision(budget: Budget) -> Optional[dict]:
     probe = probe_pose_model(cfg.model, budget.batch_size, (h, w))
     if budget.amp == 'auto':
         budget.amp = probe['amp']
-    if budget.channels_last == 'auto':
-        budget.channels_last = probe['channels_last'] if budget.amp == probe['amp'] else \
-            min(((cl, probe['seconds'][n]) for n, a, cl in PRECISION_CANDIDATES
-                 if a == budget.amp), key=lambda t: t[1])[0]
+    if budget.channels_last == 'auto':  # the fastest candidate under the amp in force
+        under_amp = [c for c in PRECISION_CANDIDATES if c[1] == budget.amp]
+        budget.channels_last = min(under_amp, key=lambda c: probe['seconds'][c[0]])[2]
     return probe
 
 
@@ -476,7 +475,8 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     requested = asdict(budget)
     factor, per_iter, precision = 1.0, None, None
     prev = json.loads(saved.read_text()) if saved.is_file() else {}
-    if prev.get('requested') == requested:
+    same_request = prev.get('requested') == requested
+    if same_request:
         budget.hr_iters, budget.ft_iters = prev['hr_iters'], prev['ft_iters']
         budget.amp, budget.channels_last = prev['amp'], prev['channels_last']
         factor, per_iter = prev['time_factor'], prev['seconds_per_hr_iter']
@@ -486,7 +486,7 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
         if precision:
             print(f'      precision: {precision["chosen"]} (one training step '
                   f'{precision_text(precision)})', flush=True)
-    if prev.get('requested') != requested and budget.minutes:
+    if not same_request and budget.minutes:
         per_iter = calibrate(budget, data_root, work_dir)
         elapsed = time.time() - t_start
         fixed = elapsed + 60 + 25 * (len(chosen) + 1) * (1 + budget.num_val_images / 450)
