@@ -23,8 +23,6 @@ PYVER=$("$PY" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 [ "$PYVER" = "3.11" ] || say "warning: Python $PYVER; the verified stack is for Python 3.11"
 command -v g++ >/dev/null || die "no C++ compiler (g++) found: mmcv's ops must be compiled (apt-get install g++)"
 mkdir -p "$CACHE/wheels"
-FREE_MB=$(df -Pm "$CACHE" | awk 'NR==2 {print $4}')
-[ "${FREE_MB:-0}" -ge 9000 ] || die "only ${FREE_MB} MB free under $CACHE; the install needs about 9 GB (torch alone is 5.5 GB)"
 
 # ---- venv ----
 if [ ! -x "$VENV/bin/python" ]; then
@@ -48,6 +46,16 @@ for spec in sys.argv[1:]:
         sys.exit(1)
 PYEOF
 }
+
+# ---- disk: what the remaining steps write (the venv, the wheel cache, pip's build dir) ----
+# torch with its CUDA libraries is 5.5 GB in the venv; the rest of the stack and an mmcv
+# build about 1.5 GB. An install whose torch is already in place needs only the latter.
+if have torch==$TORCH_VERSION torchvision==$TORCHVISION_VERSION; then NEED_MB=2000; else NEED_MB=9000; fi
+for DIR in "$VENV" "$CACHE" "${TMPDIR:-/tmp}"; do
+  FREE_MB=$(df -Pm "$DIR" | awk 'NR==2 {print $4}')
+  [ "${FREE_MB:-0}" -ge "$NEED_MB" ] \
+    || die "only ${FREE_MB} MB free under $DIR; the remaining install steps need about ${NEED_MB} MB there (torch with its CUDA libraries is 5.5 GB)"
+done
 
 # ---- torch ----
 if have torch==$TORCH_VERSION torchvision==$TORCHVISION_VERSION; then
