@@ -39,9 +39,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--split', choices=('val', 'tune'), default='val',
                    help='evaluate on val (final) or on the tune split (choosing settings)')
     p.add_argument('--ablation', nargs='*', default=None, choices=sorted(ABLATIONS),
-                   help='add PDSR ablations (each SR loss term removed, pose loss only, feature '
-                   'term on an early layer, 2x wider / deeper neck; all when none is named); '
-                   'needs --split tune')
+                   help='add ablations (PDSR: each SR loss term removed, pose loss only, '
+                   'feature term on an early layer, 2x wider / deeper neck; PDSR and two-stage: '
+                   'the SR neck at 4x / 16x the fine-tuning rate; all when none is named), each '
+                   'paired against the row it changes; needs --split tune')
     p.add_argument('--hr-checkpoint', default=None,
                    help='start every row from this HR pose checkpoint instead of training the '
                    'oracle (e.g. the oracle of an earlier run, or your own)')
@@ -64,7 +65,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     add_budget_arguments(p, Budget)
     args = p.parse_args(argv)
     if args.ablation is not None and args.split != 'tune':
-        p.error('--ablation chooses the PDSR configuration: run it with --split tune')
+        p.error('--ablation chooses configurations: run it with --split tune')
     if args.sizes and args.split != 'val':
         p.error('--sizes reports on val: run it without --split tune')
     if args.lr_grid is not None:

@@ -49,6 +49,7 @@ class Variant:
     sr: bool = False  # has an SR image (SR quality metric, picture grid)
     overrides: Optional[dict] = None  # config changes on top of ``config`` (ablations)
     trains: bool = True  # False: evaluated on the HR oracle's checkpoint as it is
+    of: Optional[str] = None  # an ablation: the row it changes (the report pairs them)
 
     def load(self) -> Config:
         cfg = load_config(self.config)
@@ -68,8 +69,18 @@ VARIANTS: List[Variant] = [
 ]
 HR_ORACLE = Variant('hr-oracle', 'HR oracle (128x96)', 'hr-oracle_hrnet-tiny_synthetic-128x96.py')
 
-# --ablation: PDSR with one change each, trained and evaluated like every row (on the tune
-# split: the outcome chooses the PDSR configuration, val never does)
+SR_NECK_LR_MULTS = (4.0, 16.0)
+
+
+def sr_neck_lr(mult: float) -> dict:
+    """Config change: the SR neck's parameters at ``mult`` x the optimizer's rate."""
+    return dict(optim_wrapper=dict(paramwise_cfg=dict(
+        custom_keys={'sr_neck': dict(lr_mult=float(mult))})))
+
+
+# --ablation: one change each to a row (PDSR unless named), trained and evaluated like every
+# row (on the tune split: the outcome chooses the configuration, val never does); the report
+# pairs each against the row it changes
 ABLATIONS: Dict[str, Tuple[str, dict]] = {
     'pdsr-no-pixel': ('PDSR without the pixel term',
                       dict(model=dict(sr_loss=dict(pixel_weight=0.0)))),
@@ -87,7 +98,12 @@ ABLATIONS: Dict[str, Tuple[str, dict]] = {
                   dict(model=dict(sr_neck=dict(mid_channels=64)))),
     'pdsr-deep': ('PDSR, neck 2x deeper (8 blocks)', dict(model=dict(sr_neck=dict(num_blocks=8)))),
 }
-
+# the SR neck starts from scratch (as bicubic) while the pose network is fine-tuned from the
+# oracle: the neck at a multiple of the fine-tuning rate, for both rows that have one
+for mult in SR_NECK_LR_MULTS:
+    for row, name in (('pdsr', 'PDSR'), ('two-stage', 'two-stage')):
+        ABLATIONS[f'{row}-neck-lr{mult:g}'] = (
+            f'{name}, SR neck at {mult:g}x the fine-tuning rate', sr_neck_lr(mult))
 # --frozen-pose: the SR front ends in front of the HR oracle as it is (``freeze_pose``: no
 # gradient, BN in eval mode), i.e. SR as a plug-in for a fixed (e.g. model-zoo) pose network:
 # only the SR neck learns (two-stage from pixels, PDSR from the pose network's loss too), and
@@ -120,9 +136,16 @@ def frozen_pose_variants() -> List[Variant]:
     return out
 
 
+def ablation_base(key: str) -> str:
+    """The row an :data:`ABLATIONS` entry changes (its key's prefix)."""
+    return next(v.key for v in sorted(VARIANTS, key=lambda v: -len(v.key))
+                if key.startswith(v.key + '-'))
+
+
 def ablation_variants() -> List[Variant]:
-    pdsr = next(v for v in VARIANTS if v.key == 'pdsr')
-    return [Variant(k, label, pdsr.config, sr=True, overrides=o)
+    base = {v.key: v for v in VARIANTS}
+    return [Variant(k, label, base[ablation_base(k)].config, sr=True, overrides=o,
+                    of=ablation_base(k))
             for k, (label, o) in ABLATIONS.items()]
 
 

@@ -49,7 +49,7 @@ def _mean_metric(r, name: str) -> Optional[float]:
 
 def differences(rows: Dict) -> List[dict]:
     out = []
-    ablations = [(k, 'pdsr') for k in rows if k.startswith('pdsr-')]  # --ablation rows
+    ablations = [(k, r.variant.of) for k, r in rows.items() if r.variant.of]  # --ablation
     for a, b in ORDERINGS + FROZEN_ORDERINGS + ablations:
         if a in rows and b in rows:
             d_ap = (rows[a].ap - rows[b].ap).interval()
