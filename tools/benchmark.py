@@ -40,9 +40,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='evaluate on val (final) or on the tune split (choosing settings)')
     p.add_argument('--ablation', nargs='*', default=None, choices=sorted(ABLATIONS),
                    help='add ablations (PDSR: each SR loss term removed, pose loss only, '
-                   'feature term on an early layer, 2x wider / deeper neck; PDSR and two-stage: '
-                   'the SR neck at 4x / 16x the fine-tuning rate; all when none is named), each '
-                   'paired against the row it changes; needs --split tune')
+                   'feature term on an early layer, 2x wider / deeper neck; PDSR and '
+                   'two-stage: the SR neck at 4x / 16x / 64x the fine-tuning rate; all when '
+                   'none is named), each paired against the row it changes; needs --split tune')
     p.add_argument('--hr-checkpoint', default=None,
                    help='start every row from this HR pose checkpoint instead of training the '
                    'oracle (e.g. the oracle of an earlier run, or your own)')

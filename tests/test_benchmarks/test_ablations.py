@@ -9,10 +9,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
 
 from benchmarks.pose_job import (  # noqa: E402
     ABLATIONS,
+    FROZEN_POSE_LR,
     VARIANTS,
     RowEval,
     ablation_base,
     ablation_variants,
+    frozen_pose_variants,
     sr_neck_lr,
 )
 from benchmarks.pose_report import differences  # noqa: E402
@@ -33,8 +35,8 @@ def test_every_ablation_changes_a_benchmark_row():
         ablation_base('no-such-row-x')
 
 
-def test_neck_learning_rate_ablation_builds_an_optimizer_with_two_rates():
-    """The SR neck trains at the multiple, every pose-network parameter at the base rate."""
+def _learning_rates(cfg):
+    """(SR-neck rates, pose-network rates) of the optimizer the config builds."""
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
     from mmpose.registry import MODELS
@@ -42,24 +44,36 @@ def test_neck_learning_rate_ablation_builds_an_optimizer_with_two_rates():
     import lrpose_mm  # noqa: F401  (registers the modules)
 
     init_default_scope('mmpose')
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    neck = {id(p) for p in model.sr_neck.parameters()}
+    rates = ([], [])
+    for group in wrapper.optimizer.param_groups:
+        for p in group['params']:
+            rates[id(p) not in neck].append(group['lr'])
+    assert len(rates[0]) == len(neck)
+    return rates
 
+
+def test_neck_learning_rate_ablation_builds_an_optimizer_with_two_rates():
+    """The SR neck trains at the multiple, every pose-network parameter at the base rate."""
     v = next(v for v in ablation_variants() if v.key == 'pdsr-neck-lr4')
     cfg = v.load()
     assert cfg.optim_wrapper.paramwise_cfg == sr_neck_lr(4)['optim_wrapper']['paramwise_cfg']
-    model = MODELS.build(cfg.model)
-    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    neck, pose = _learning_rates(cfg)
     base = cfg.optim_wrapper.optimizer.lr
-    neck = {id(p) for p in model.sr_neck.parameters()}
-    seen = {'neck': 0, 'pose': 0}
-    for group in wrapper.optimizer.param_groups:
-        for p in group['params']:
-            if id(p) in neck:
-                seen['neck'] += 1
-                assert group['lr'] == pytest.approx(4 * base)
-            else:
-                seen['pose'] += 1
-                assert group['lr'] == pytest.approx(base)
-    assert seen['neck'] == len(neck) and seen['pose'] > 0
+    assert neck == pytest.approx([4 * base] * len(neck))
+    assert pose and pose == pytest.approx([base] * len(pose))
+
+
+def test_frozen_rows_train_their_neck_at_the_frozen_rate():
+    """Whatever multiple a joint row's config gives its neck, its frozen-pose row's neck
+    learns at FROZEN_POSE_LR."""
+    trained = [v for v in frozen_pose_variants() if v.trains]
+    assert {v.key for v in trained} == {'frozen-two-stage', 'frozen-pdsr'}
+    for v in trained:
+        neck, _ = _learning_rates(v.load())
+        assert neck == pytest.approx([FROZEN_POSE_LR] * len(neck)), v.key
 
 
 def _row(variant, point, samples):

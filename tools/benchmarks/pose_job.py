@@ -69,7 +69,7 @@ VARIANTS: List[Variant] = [
 ]
 HR_ORACLE = Variant('hr-oracle', 'HR oracle (128x96)', 'hr-oracle_hrnet-tiny_synthetic-128x96.py')
 
-SR_NECK_LR_MULTS = (4.0, 16.0)
+SR_NECK_LR_MULTS = (4.0, 16.0, 64.0)
 
 
 def sr_neck_lr(mult: float) -> dict:
@@ -104,6 +104,11 @@ for mult in SR_NECK_LR_MULTS:
     for row, name in (('pdsr', 'PDSR'), ('two-stage', 'two-stage')):
         ABLATIONS[f'{row}-neck-lr{mult:g}'] = (
             f'{name}, SR neck at {mult:g}x the fine-tuning rate', sr_neck_lr(mult))
+# two-stage's best neck rate (16x, tune) with PDSR's pose-driven terms but not the feature term,
+# whose target (the pose backbone's features) moves while the backbone is fine-tuned
+ABLATIONS['pdsr-no-feat-neck-lr16'] = (
+    'PDSR without the feature term, SR neck at 16x the fine-tuning rate',
+    dict(model=dict(sr_loss=dict(feat_weight=0.0)), **sr_neck_lr(16)))
 # --frozen-pose: the SR front ends in front of the HR oracle as it is (``freeze_pose``: no
 # gradient, BN in eval mode), i.e. SR as a plug-in for a fixed (e.g. model-zoo) pose network:
 # only the SR neck learns (two-stage from pixels, PDSR from the pose network's loss too), and
@@ -123,7 +128,10 @@ ITER_COST = {'hr-oracle': 1.0, 'lr-direct': 0.35, 'lr-direct-simcc': 0.35, 'bicu
 
 
 def frozen_pose_variants() -> List[Variant]:
-    """The :data:`FROZEN_POSE` rows (bicubic does not train: it is the oracle as it is)."""
+    """The :data:`FROZEN_POSE` rows (bicubic does not train: it is the oracle as it is).
+
+    Their SR neck learns at :data:`FROZEN_POSE_LR` itself: a joint row's multiple of its
+    fine-tuning rate for the neck (``paramwise_cfg``) is set back to 1."""
     base = {v.key: v for v in VARIANTS}
     out = []
     for key, (label, of) in FROZEN_POSE.items():
@@ -131,6 +139,8 @@ def frozen_pose_variants() -> List[Variant]:
         overrides = dict(model=dict(freeze_pose=True))
         if trains:
             overrides = _with_lr(overrides, FROZEN_POSE_LR)
+            if base[of].load().optim_wrapper.get('paramwise_cfg'):  # a joint row's neck rate
+                overrides['optim_wrapper'].update(sr_neck_lr(1.0)['optim_wrapper'])
         out.append(Variant(key, label, base[of].config, sr=True, overrides=overrides,
                            trains=trains))
     return out
