@@ -15,6 +15,7 @@ from benchmarks.pose_job import (  # noqa: E402
     ablation_base,
     ablation_variants,
     frozen_pose_variants,
+    load_config,
     sr_neck_lr,
 )
 from benchmarks.pose_report import differences  # noqa: E402
@@ -22,17 +23,31 @@ from benchmarks.stats import Bootstrapped  # noqa: E402
 
 
 def test_every_ablation_changes_a_benchmark_row():
-    rows = {v.key for v in VARIANTS}
+    base = {v.key: v for v in VARIANTS + frozen_pose_variants()}
     variants = {v.key: v for v in ablation_variants()}
     assert set(variants) == set(ABLATIONS)
     for key, v in variants.items():
-        assert v.of in rows and key.startswith(v.of + '-'), key
-        assert v.config == next(r.config for r in VARIANTS if r.key == v.of)
+        assert v.of in base and key.startswith(v.of + '-'), key
+        assert v.config == base[v.of].config
     # the neck's learning rate is tried for both rows that have an SR neck
     assert ablation_base('two-stage-neck-lr4') == 'two-stage'
     assert ablation_base('pdsr-neck-lr4') == 'pdsr'
+    assert ablation_base('frozen-pdsr-no-feat') == 'frozen-pdsr'
     with pytest.raises(StopIteration):
         ablation_base('no-such-row-x')
+
+
+def test_frozen_rows_and_their_ablation_stay_frozen_at_their_rate():
+    """frozen-pdsr keeps PDSR's feature term (the joint row drops it); its ablation drops it
+    too, and both stay frozen with the neck at the frozen rate."""
+    rows = {v.key: v for v in frozen_pose_variants() + ablation_variants()}
+    assert load_config(rows['frozen-pdsr'].config).model.sr_loss.feat_weight == 0.0  # joint
+    for key, feat in (('frozen-pdsr', 1.0), ('frozen-pdsr-no-feat', 0.0)):
+        cfg = rows[key].load()
+        assert cfg.model.freeze_pose is True and cfg.model.sr_loss.feat_weight == feat
+        assert cfg.model.sr_loss.pixel_weight == 1.0  # the rest of PDSR's loss as configured
+        neck, _ = _learning_rates(cfg)
+        assert neck == pytest.approx([FROZEN_POSE_LR] * len(neck))
 
 
 def _learning_rates(cfg):
