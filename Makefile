@@ -18,11 +18,12 @@ benchmark-long: install
 
 # Choosing settings: the same job evaluated on the tune split (never on val), every fine-tuned
 # row also at two other learning rates (the best per row -> reports/tune/chosen_lr.json, which
-# `tools/benchmark.py --row-lr` applies), and PDSR's ablation.
+# `tools/benchmark.py --row-lr` applies), and the ablations (PDSR's loss terms and neck, the SR
+# neck's own rate for PDSR and two-stage, frozen PDSR without its feature term).
 tune: install
 	$(PY) tools/benchmark.py --split tune --lr-grid 2.5e-4 1e-3 --out reports/tune --work-dir work_dirs/benchmark
 ablation: install
-	$(PY) tools/benchmark.py --split tune --ablation --out reports/ablation --work-dir work_dirs/benchmark
+	$(PY) tools/benchmark.py --split tune --frozen-pose --ablation --out reports/ablation --work-dir work_dirs/benchmark
 
 # A few-minute smoke version of the main job (the whole path, intervals included).
 quick: install
