@@ -145,9 +145,7 @@ def frozen_pose_variants() -> List[Variant]:
         trains = of != 'bicubic'
         overrides = _merged(dict(model=dict(freeze_pose=True)), own)
         if trains:
-            overrides = _with_lr(overrides, FROZEN_POSE_LR)
-            if base[of].load().optim_wrapper.get('paramwise_cfg'):  # a joint row's neck rate
-                overrides['optim_wrapper'].update(sr_neck_lr(1.0)['optim_wrapper'])
+            overrides = _merged(_with_lr(overrides, FROZEN_POSE_LR), sr_neck_lr(1.0))
         out.append(Variant(key, label, base[of].config, sr=True, overrides=overrides,
                            trains=trains))
     return out
@@ -516,9 +514,9 @@ def run_pose_benchmark(out_dir: Path, work_dir: Path, budget: Budget, command: s
     if ablation is not None:
         extra = [v for v in ablation_variants() if not ablation or v.key in ablation]
         if not frozen_pose:  # a frozen-pose ablation has no row to be paired with
-            named = sorted(v.key for v in extra if v.of in FROZEN_POSE and ablation)
-            if named:
-                raise ValueError(f'the ablations {named} change a frozen-pose row: add '
+            frozen = sorted(v.key for v in extra if v.of in FROZEN_POSE)
+            if ablation and frozen:
+                raise ValueError(f'the ablations {frozen} change a frozen-pose row: add '
                                  '--frozen-pose')
             extra = [v for v in extra if v.of not in FROZEN_POSE]
         chosen += extra
