@@ -169,10 +169,13 @@ def _merged(base: Optional[dict], change: dict) -> dict:
 def ablation_variants() -> List[Variant]:
     """Each :data:`ABLATIONS` entry as a row: its base row's config and overrides plus the
     change (a frozen-pose row's ablation stays frozen, at its rate)."""
-    base = {v.key: v for v in VARIANTS + frozen_pose_variants()}
-    return [Variant(k, label, base[ablation_base(k)].config, sr=True,
-                    overrides=_merged(base[ablation_base(k)].overrides, o), of=ablation_base(k))
-            for k, (label, o) in ABLATIONS.items()]
+    rows = {v.key: v for v in VARIANTS + frozen_pose_variants()}
+    out = []
+    for key, (label, change) in ABLATIONS.items():
+        of = rows[ablation_base(key)]
+        out.append(Variant(key, label, of.config, sr=True,
+                           overrides=_merged(of.overrides, change), of=of.key))
+    return out
 
 
 LR_TAG = '@lr'  # sweep rows are named '<variant>@lr<value>'
