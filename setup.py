@@ -72,7 +72,9 @@ if __name__ == '__main__':
             'numpy>=1.22,<2',
             'opencv-python>=4.5,<5',
             'mmengine>=0.10.0,<0.11',
-            'mmcv>=2.0.0,<2.2.0',
+            # mmcv (2.0-2.1) is not listed: either mmcv-lite (default, pure Python) or the
+            # full mmcv with compiled ops (tools/install.sh --with-ops) serves; both install
+            # the `mmcv` package, and lrpose_mm.compat checks its version at import.
             'mmdet>=3.0.0,<3.4.0',
             'mmpose>=1.3.0,<1.4.0',
             'mmpretrain>=1.2.0,<1.3.0',
