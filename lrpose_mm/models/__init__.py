@@ -3,8 +3,9 @@ from .data_preprocessors import SRPoseDataPreprocessor
 from .losses import PoseDrivenSRLoss
 from .pose_estimators import SRTopdownPoseEstimator
 from .sr_necks import InterpolateSR, PoseDrivenSRNeck
+from .teachers import FrozenPoseTeacher
 
 __all__ = [
     'SRPoseDataPreprocessor', 'PoseDrivenSRLoss', 'SRTopdownPoseEstimator',
-    'InterpolateSR', 'PoseDrivenSRNeck'
+    'InterpolateSR', 'PoseDrivenSRNeck', 'FrozenPoseTeacher'
 ]

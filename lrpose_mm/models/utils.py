@@ -156,3 +156,22 @@ def no_param_grad(*modules: Optional[nn.Module]) -> Iterator[None]:
     finally:
         for p in params:
             p.requires_grad_(True)
+
+
+def forward_padded(backbone: nn.Module, x: Tensor, size_divisor: int = 1):
+    """``backbone(x)`` with ``x`` padded (bottom/right, replicate) to a multiple of
+    ``size_divisor``, every output cropped back to ``ceil(size / stride)``.
+
+    Multi-branch backbones such as HRNet need sizes divisible by 32, which LR
+    inputs (64x48, 32x24) are not; padding bottom/right keeps pixel coordinates.
+    """
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % size_divisor, (-w) % size_divisor
+    if not (ph or pw):
+        return backbone(x)
+    outs = backbone(torch.nn.functional.pad(x, (0, pw, 0, ph), mode='replicate'))
+    single = isinstance(outs, Tensor)
+    hp, wp = h + ph, w + pw
+    cropped = tuple(o[..., :-(-h * o.shape[-2] // hp), :-(-w * o.shape[-1] // wp)]
+                    for o in ((outs, ) if single else outs))
+    return cropped[0] if single else cropped

@@ -106,6 +106,27 @@ for mult in SR_NECK_LR_MULTS:
     for row, name in (('pdsr', 'PDSR'), ('two-stage', 'two-stage')):
         ABLATIONS[f'{row}-neck-lr{mult:g}'] = (
             f'{name}, SR neck at {mult:g}x the fine-tuning rate', sr_neck_lr(mult))
+# the pose-driven terms judged by a frozen copy of the HR oracle (the checkpoint every joint
+# row starts from; ``configure`` points the teacher at it) instead of the moving student
+
+
+def with_teacher(pose_loss_to_sr: bool = True, **weights) -> dict:
+    """Config change: ``FrozenPoseTeacher`` terms with these weights (feat/heatmap/pose)."""
+    teacher = dict(type='FrozenPoseTeacher', feat_weight=0.0, heatmap_weight=0.0,
+                   pose_weight=0.0)
+    teacher.update({f'{k}_weight': float(v) for k, v in weights.items()})
+    return dict(model=dict(teacher=teacher, pose_loss_to_sr=pose_loss_to_sr))
+
+
+ABLATIONS.update({
+    'pdsr-teacher-feat': ('PDSR + teacher feature term', with_teacher(feat=1.0)),
+    'pdsr-teacher-hm': ('PDSR + teacher heatmap term', with_teacher(heatmap=1.0)),
+    'pdsr-teacher-pose': ('PDSR + teacher pose loss', with_teacher(pose=1.0)),
+    'pdsr-teacher-feat-pose': ('PDSR + teacher feature and pose terms',
+                               with_teacher(feat=1.0, pose=1.0)),
+    'pdsr-teacher-only': ('PDSR, teacher feature and pose terms, no student pose loss to SR',
+                          with_teacher(pose_loss_to_sr=False, feat=1.0, pose=1.0)),
+})
 # the frozen-pose PDSR row without the feature term (the joint row's choice; needs
 # --frozen-pose: the report pairs it with frozen-pdsr)
 ABLATIONS['frozen-pdsr-no-feat'] = ('PDSR -> frozen HR oracle, without the feature term',
@@ -121,10 +142,12 @@ ABLATIONS['frozen-pdsr-no-feat'] = ('PDSR -> frozen HR oracle, without the featu
 # its feature term here: with the backbone fixed the term's target does not move (tune AP 0.140
 # against 0.089 without it, +0.051 [0.032, 0.070]; the joint row drops it, README)
 FROZEN_POSE: Dict[str, Tuple[str, str, dict]] = {
-    'frozen-bicubic': ('bicubic x4 -> frozen HR oracle', 'bicubic', {}),
-    'frozen-two-stage': ('two-stage pixel SR -> frozen HR oracle', 'two-stage', {}),
+    'frozen-bicubic': ('bicubic x4 -> frozen HR oracle', 'bicubic', dict(model=dict(teacher=None))),
+    'frozen-two-stage': ('two-stage pixel SR -> frozen HR oracle', 'two-stage',
+                         dict(model=dict(teacher=None))),
     'frozen-pdsr': ('PDSR -> frozen HR oracle', 'pdsr',
-                    dict(model=dict(sr_loss=dict(feat_weight=1.0)))),
+                    dict(model=dict(teacher=None, sr_loss=dict(feat_weight=1.0),
+                                    pose_loss_to_sr=True))),
 }
 FROZEN_POSE_LR = 1e-3
 
@@ -330,6 +353,13 @@ def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int
         cfg.custom_hooks = [*(cfg.get('custom_hooks') or []), dict(type='ChannelsLastHook')]
     cfg.randomness = dict(seed=seed)
     cfg.load_from = load_from
+    teacher = cfg.model.get('teacher')
+    if teacher is not None and not teacher.get('checkpoint'):
+        # the teacher is the pose network the row starts from
+        if not load_from:
+            raise ValueError('model.teacher needs the checkpoint the row '
+                             'starts from (load_from)')
+        teacher['checkpoint'] = load_from
     cfg.launcher = 'none'
     return cfg
 

@@ -1,11 +1,9 @@
 """Top-down pose estimator with an SR network in front of the pose network."""
-import math
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.logging import print_log
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
@@ -24,6 +22,7 @@ from ..utils import (
     COORD_MODES,
     SR_PATHS,
     denormalize,
+    forward_padded,
     frozen_bn_stats,
     no_param_grad,
     sr_to_input_coords,
@@ -77,6 +76,11 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             are not. Padding bottom/right keeps pixel coordinates, and the
             backbone keeps MMPose's key names (``backbone.*``), so model-zoo
             checkpoints load as they are. Defaults to 1 (no padding).
+        teacher (dict, optional): a frozen judge of the SR output for joint
+            training (``FrozenPoseTeacher``): built with this model's backbone,
+            neck and head configs and loaded from ``teacher.checkpoint``
+            (default: ``pose_init_cfg.checkpoint``); held outside the module
+            tree, so checkpoints keep MMPose's key names.
         pose_init_cfg (dict, optional): ``dict(checkpoint=PATH, prefix='',
             rename=None, parts=POSE_PARTS, strict=True)``: after
             ``init_weights`` load the backbone/neck/head weights of an
@@ -100,6 +104,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                  freeze_pose: bool = False,
                  backbone_size_divisor: int = 1,
                  pose_init_cfg: Optional[dict] = None,
+                 teacher: OptConfigType = None,
                  train_cfg: OptConfigType = None,
                  test_cfg: OptConfigType = None,
                  data_preprocessor: OptConfigType = None,
@@ -123,6 +128,8 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             raise ValueError('pose_init_cfg must be a dict with a `checkpoint` path, '
                              f'got {pose_init_cfg!r}')
         self.pose_init_cfg = dict(pose_init_cfg) if pose_init_cfg is not None else None
+        # outside the module tree: no checkpoint key, no optimizer entry, no DDP parameter
+        object.__setattr__(self, '_teacher', self._build_teacher(teacher, backbone, neck, head))
         self._check_config()
         if freeze_sr:
             self.sr_neck.requires_grad_(False)
@@ -131,6 +138,26 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                 m.requires_grad_(False)
 
     # ------------------------------------------------------------- config
+    def _build_teacher(self, teacher: OptConfigType, backbone: ConfigType,
+                       neck: OptConfigType, head: OptConfigType):
+        """Build ``model.teacher`` with this model's pose configs (checked)."""
+        if teacher is None:
+            return None
+        if self.freeze_pose:
+            raise ValueError('model.teacher is for joint training: with freeze_pose=True the '
+                             'frozen pose network already judges the SR output')
+        cfg = dict(teacher)
+        if not cfg.get('checkpoint') and self.pose_init_cfg is not None:
+            cfg['checkpoint'] = self.pose_init_cfg['checkpoint']
+        cfg.update(backbone=backbone, neck=neck, head=head,
+                   size_divisor=self.backbone_size_divisor)
+        return MODELS.build(cfg)
+
+    @property
+    def teacher(self):
+        """The frozen teacher (``model.teacher``), or None."""
+        return self.__dict__.get('_teacher')
+
     @property
     def sr_scale(self) -> int:
         """The SR factor of the model (``sr_neck.scale``)."""
@@ -238,17 +265,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
     def forward_backbone(self, x: Tensor) -> Tuple[Tensor, ...]:
         """The backbone on ``x`` padded to ``backbone_size_divisor``, outputs
         cropped back to the unpadded extent."""
-        d = self.backbone_size_divisor
-        h, w = x.shape[-2:]
-        ph, pw = (-h) % d, (-w) % d
-        if not (ph or pw):
-            return self.backbone(x)
-        outs = self.backbone(F.pad(x, (0, pw, 0, ph), mode='replicate'))
-        single = isinstance(outs, Tensor)
-        hp, wp = h + ph, w + pw
-        cropped = tuple(o[..., :math.ceil(h * o.shape[-2] / hp), :math.ceil(w * o.shape[-1] / wp)]
-                        for o in ((outs, ) if single else outs))
-        return cropped[0] if single else cropped
+        return forward_padded(self.backbone, x, self.backbone_size_divisor)
 
     def extract_pose_feat(self, x: Tensor) -> Tuple[Tensor, ...]:
         """Backbone (+ neck) features of an image at the SR-output size."""
@@ -332,12 +349,17 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         losses = dict()
         if self.with_head:
             losses.update(self._head_loss(feats, data_samples))
-        if self.sr_loss is None:
+        if self.sr_loss is None and self.teacher is None:
             return losses
         hr = self._stack_hr(data_samples)
         if hr is None:
-            raise ValueError('sr_loss needs HR targets (data_samples[i].hr_img): use LowResDegrade '
-                             '+ PackSRPoseInputs + SRPoseDataPreprocessor, or set sr_loss=None')
+            raise ValueError('sr_loss and teacher need HR targets (data_samples[i].hr_img): use '
+                             'LowResDegrade + PackSRPoseInputs + SRPoseDataPreprocessor, or set '
+                             'sr_loss=None and teacher=None')
+        if self.teacher is not None:
+            losses.update(self.teacher.loss(sr, hr, data_samples))
+        if self.sr_loss is None:
+            return losses
         kwargs = {}
         if self.sr_loss.with_kpt:
             kwargs['keypoints'], kwargs['keypoints_visible'] = self._hr_keypoints(data_samples, sr)

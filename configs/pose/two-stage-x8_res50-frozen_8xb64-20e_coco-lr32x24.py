@@ -1,0 +1,15 @@
+# Two-stage pixel SR as a plug-in for MMPose's ResNet-50 (SimpleBaseline) (COCO, 256x192), from 32x24 people:
+# the pose network is frozen and the SR neck learns from the pixel loss only (the baseline of
+# the PDSR plug-in config beside this one, with the same neck, data and schedule).
+# The checkpoint is MMPose's model-zoo file td-hm_res50_8xb64-210e_coco-256x192-04af38ce_20220923.pth
+# (download it into checkpoints/ yourself, or give another path or URL with
+# --cfg-options model.pose_init_cfg.checkpoint=...); nothing downloads at run time.
+_base_ = ['./_base_/plugin-x8_data.py', './_base_/models/res50.py']
+
+model = dict(
+    sr_neck=dict(_delete_=True, type='PoseDrivenSRNeck', scale={{_base_.sr_scale}}),
+    head=dict(decoder={{_base_.codec}}),
+    sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=0.0, feat_weight=0.0),
+    pose_loss_to_sr=False,
+    freeze_pose=True,
+    pose_init_cfg=dict(checkpoint='checkpoints/td-hm_res50_8xb64-210e_coco-256x192-04af38ce_20220923.pth'))

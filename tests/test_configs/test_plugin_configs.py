@@ -1,0 +1,117 @@
+"""The COCO plug-in configs: an MMPose model-zoo network, frozen, with only the SR neck training."""
+import copy
+from pathlib import Path
+
+import pytest
+import torch
+from mmengine.config import Config
+
+import lrpose_mm  # noqa: F401
+
+from conftest import COCO_MINI, ROOT
+
+POSE = ROOT / 'configs' / 'pose'
+PLUGIN_CFGS = sorted(POSE.glob('*-frozen_*.py'))
+ZOO = {  # MMPose's own config of each backbone's model-zoo checkpoint (256x192, COCO)
+    'hrnet-w32': 'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
+    'res50': 'td-hm_res50_8xb64-210e_coco-256x192.py',
+}
+
+
+def _cfg(name) -> Config:
+    from mmpose.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    return Config.fromfile(str(POSE / name))
+
+
+def test_plugin_config_set_is_complete():
+    names = {p.name for p in PLUGIN_CFGS}
+    for variant in ('pdsr', 'two-stage'):
+        for backbone in ('hrnet-w32', 'hrnet-w48', 'res50'):
+            for scale, lr in ((4, '64x48'), (8, '32x24')):
+                assert f'{variant}-x{scale}_{backbone}-frozen_8xb64-20e_coco-lr{lr}.py' in names
+
+
+@pytest.mark.parametrize('cfg_path', PLUGIN_CFGS, ids=lambda p: p.name)
+def test_plugin_config_freezes_the_pose_network(cfg_path):
+    cfg = _cfg(cfg_path.name)
+    m = cfg.model
+    assert m.freeze_pose is True and m.get('teacher') is None
+    assert m.pose_init_cfg.checkpoint.startswith('checkpoints/td-hm_')
+    assert m.pose_loss_to_sr is cfg_path.name.startswith('pdsr')
+    assert cfg.train_cfg.max_epochs == 20  # a short schedule of its own
+    scale = int(cfg_path.name.split('-x')[1][0])
+    assert m.sr_neck.scale == scale
+    degrade = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'LowResDegrade']
+    assert degrade[0]['scale'] == scale
+
+
+def _zoo_checkpoint(tmp_path: Path, backbone: str) -> Path:
+    """A checkpoint in the model zoo's format (MMPose's own model, random weights)."""
+    from mmpose.apis import init_model
+    from mmpose.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    zoo_cfg = Config.fromfile(str(Path(__import__('mmpose').__file__).parent / '.mim' / 'configs'
+                                  / 'body_2d_keypoint' / 'topdown_heatmap' / 'coco'
+                                  / ZOO[backbone]))
+    torch.manual_seed(3)
+    zoo = init_model(zoo_cfg, None, device='cpu')
+    path = tmp_path / f'{backbone}.pth'
+    torch.save(dict(meta=dict(mmpose_version='1.3.2'), state_dict=zoo.state_dict()), path)
+    return path
+
+
+@pytest.mark.parametrize('backbone', sorted(ZOO))
+def test_zoo_checkpoint_loads_fully(tmp_path, backbone):
+    from mmpose.registry import MODELS
+    ckpt = _zoo_checkpoint(tmp_path, backbone)
+    cfg = _cfg(f'pdsr-x4_{backbone}-frozen_8xb64-20e_coco-lr64x48.py')
+    cfg.model.pose_init_cfg.checkpoint = str(ckpt)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    src = torch.load(ckpt, weights_only=True)['state_dict']
+    own = model.state_dict()
+    pose_keys = [k for k in own if k.split('.')[0] in ('backbone', 'neck', 'head')]
+    assert sorted(pose_keys) == sorted(k for k in src if not k.startswith('data_preprocessor'))
+    for k in pose_keys:
+        torch.testing.assert_close(own[k], src[k])
+
+
+@pytest.mark.skipif(not COCO_MINI.is_dir(),
+                    reason=f'{COCO_MINI} is absent (shared test data is not part of a clone)')
+def test_one_training_step_on_coco_trains_only_the_sr_neck(tmp_path):
+    """One optimizer step of the HRNet-W32 PDSR plug-in config on real COCO people: the SR
+    neck's weights move, the pose network's weights and BatchNorm statistics do not."""
+    from mmengine.dataset import Compose, pseudo_collate
+    from mmengine.optim import build_optim_wrapper
+    from mmpose.registry import DATASETS, MODELS
+    torch.set_num_threads(1)
+    ckpt = _zoo_checkpoint(tmp_path, 'hrnet-w32')
+    cfg = _cfg('pdsr-x4_hrnet-w32-frozen_8xb64-20e_coco-lr64x48.py')
+    cfg.model.pose_init_cfg.checkpoint = str(ckpt)
+    ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
+    ds_cfg.update(data_root=str(COCO_MINI), ann_file='annotations/person_keypoints_train2017.json',
+                  data_prefix=dict(img='train2017/'))
+    dataset = DATASETS.build(ds_cfg)
+    assert isinstance(dataset.pipeline, Compose)
+    batch = pseudo_collate([dataset[0]])
+    assert tuple(batch['inputs'][0].shape) == (3, 64, 48)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    optim = build_optim_wrapper(model, cfg.optim_wrapper)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    # only the SR neck receives gradients (from every loss term)
+    losses = model(**model.data_preprocessor(batch, True), mode='loss')
+    assert {'loss_kpt', 'loss_sr_pix', 'loss_sr_kpt', 'loss_sr_feat'} <= set(losses)
+    sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+    grads = {n for n, p in model.named_parameters() if p.grad is not None
+             and float(p.grad.abs().sum()) > 0}
+    assert grads and all(n.startswith('sr_neck.') for n in grads)
+    model.zero_grad()
+    # one optimizer step: the neck's weights move; the pose weights and BN statistics do not
+    losses = model.train_step(batch, optim)
+    assert all(torch.isfinite(v) for v in losses.values())
+    after = model.state_dict()
+    moved = {k for k in after if not torch.equal(after[k], before[k])}
+    assert moved and all(k.startswith('sr_neck.') for k in moved)
