@@ -63,6 +63,7 @@ if __name__ == '__main__':
         'through pose-driven super-resolution, as an MMPose/MMAction2 plugin',
         long_description=readme(),
         long_description_content_type='text/markdown',
+        license='Apache License 2.0',
         python_requires='>=3.8,<3.13',
         packages=find_packages(exclude=('tests', 'tests.*', 'configs', 'tools')),
         include_package_data=True,   # lrpose_mm/.mim, see MANIFEST.in

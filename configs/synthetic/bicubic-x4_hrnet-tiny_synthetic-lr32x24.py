@@ -5,5 +5,5 @@ model = dict(sr_neck=dict(type='InterpolateSR', scale={{_base_.sr_scale}}, mode=
 val_evaluator = [{{_base_.coco_metric}}, {{_base_.pck_metric}}, dict(type='SRQualityMetric')]
 test_evaluator = val_evaluator
 # fine-tuning from the HR oracle (the benchmark protocol): learning rate chosen on the tune split
-# (`make tune`: 2.5e-4 / 5e-4 / 1e-3, highest tune AP, PCK@0.1 breaking ties)
+# (`make tune`; evidence: docs/tuning.md, "Learning rate per row")
 optim_wrapper = dict(optimizer=dict(lr=2.5e-4))

@@ -10,5 +10,5 @@ model = dict(
     test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=False))
 train_dataloader = dict(dataset=dict(pipeline={{_base_.lr_simcc_train_pipeline}}))
 # fine-tuning from the HR oracle (the benchmark protocol): learning rate chosen on the tune split
-# (`make tune`: 2.5e-4 / 5e-4 / 1e-3, highest tune AP, PCK@0.1 breaking ties)
+# (`make tune`; evidence: docs/tuning.md, "Learning rate per row")
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -4,5 +4,5 @@ _base_ = ['./_base_/synthetic-people_hrnet-tiny.py']
 model = dict(head=dict(decoder={{_base_.lr_codec}}))
 train_dataloader = dict(dataset=dict(pipeline={{_base_.lr_train_pipeline}}))
 # fine-tuning from the HR oracle (the benchmark protocol): learning rate chosen on the tune split
-# (`make tune`: 2.5e-4 / 5e-4 / 1e-3, highest tune AP, PCK@0.1 breaking ties)
+# (`make tune`; evidence: docs/tuning.md, "Learning rate per row")
 optim_wrapper = dict(optimizer=dict(lr=1e-3))

@@ -10,9 +10,8 @@ model = dict(
 val_evaluator = [{{_base_.coco_metric}}, {{_base_.pck_metric}}, dict(type='SRQualityMetric')]
 test_evaluator = val_evaluator
 # fine-tuning from the HR oracle (the benchmark protocol), chosen on the tune split: learning
-# rate 2.5e-4 (`make tune`: 2.5e-4 / 5e-4 / 1e-3); the SR neck, which starts from scratch (as
-# bicubic) while the pose network starts from the oracle, at 16x that rate without the feature
-# term (tune AP 0.188 against 0.176 for unit weights at 1x, +0.012 [0.002, 0.022]; the neck at
-# 1x / 4x / 16x / 64x with the feature term: 0.176 / 0.173 / 0.175 / 0.167; README)
+# rate 2.5e-4 (`make tune`); the SR neck, which starts from scratch (as bicubic) while the pose
+# network starts from the oracle, at 16x that rate, without the feature term (evidence:
+# docs/tuning.md, "SR neck learning rate" and "Feature term")
 optim_wrapper = dict(optimizer=dict(lr=2.5e-4),
                      paramwise_cfg=dict(custom_keys={'sr_neck': dict(lr_mult=16.0)}))

@@ -9,8 +9,8 @@ model = dict(
 val_evaluator = [{{_base_.coco_metric}}, {{_base_.pck_metric}}, dict(type='SRQualityMetric')]
 test_evaluator = val_evaluator
 # fine-tuning from the HR oracle (the benchmark protocol), chosen on the tune split: learning
-# rate 2.5e-4 (`make tune`: 2.5e-4 / 5e-4 / 1e-3); the SR neck, which starts from scratch (as
-# bicubic) while the pose network starts from the oracle, at 16x that rate (tune AP 0.185
-# against 0.174 at 1x, +0.011 [0.003, 0.021]; 4x 0.181, 64x 0.170; README)
+# rate 2.5e-4 (`make tune`); the SR neck, which starts from scratch (as bicubic) while the pose
+# network starts from the oracle, at 16x that rate (evidence: docs/tuning.md, "SR neck learning
+# rate")
 optim_wrapper = dict(optimizer=dict(lr=2.5e-4),
                      paramwise_cfg=dict(custom_keys={'sr_neck': dict(lr_mult=16.0)}))

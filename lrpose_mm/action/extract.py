@@ -9,7 +9,7 @@ float32 and ``keypoint_score`` (M,T,V) float32. It stays a pickle because
 MMAction2's ``PoseDataset`` loads nothing else; the intermediate results in
 the work folder are JSON + ``.npz`` (:mod:`.work_dir`), which cannot run code.
 
-Robustness and resumability (DESIGN.md contract 5):
+Robustness and resumability:
 
 * every finished video is written atomically to the work folder and a rerun
   skips it (unless the video, its track file or the settings changed: a

@@ -238,7 +238,7 @@ def compare_batched_vs_per_frame(model: torch.nn.Module,
     Both paths run the same model, pipeline and test-time settings on exactly
     the same (image, box) pairs. Each is timed ``repeats`` times (interleaved)
     and the best time is kept. Returns a dict with ``speedup``
-    (per-frame time / batched time; the design target is >= 3), the
+    (per-frame time / batched time), the
     throughputs in crops/s, and ``max_abs_keypoint_diff`` between the two
     outputs (they should agree to numerical noise).
     """

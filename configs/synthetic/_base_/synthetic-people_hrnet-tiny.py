@@ -10,8 +10,7 @@ data_root = 'data/synthetic_people/'
 # codec at the HR size: the SR variants are supervised at the resolution they output
 codec = dict(type='MSRAHeatmap', input_size=hr_size, heatmap_size=(24, 32), sigma=2)
 # the head decodes with DARK (Taylor refinement of the blurred heatmap, kernel 3), the targets
-# stay MMPose's standard ones: chosen on the tune split, where it beat both the standard
-# decoding and DARK targets + decoding for the oracle and every SR row (README, "Decoding")
+# stay MMPose's standard ones: chosen on the tune split (evidence: docs/tuning.md, "Decoding")
 decoder = dict(codec, unbiased=True, blur_kernel_size=3)
 
 # a small HRNet (W16, one module per stage) that trains on 2 CPU cores; the model's
@@ -68,8 +67,8 @@ hr_train_pipeline = train_pipeline_head + [
     dict(type='GenerateTarget', encoder=codec), dict(type='PackSRPoseInputs')]
 hr_val_pipeline = val_pipeline[:3] + [dict(type='PackSRPoseInputs')]
 # LR-direct: the same LR images, targets encoded after degradation at the LR size
-# (standard decoding here: on the tune split DARK gave it PCK 0.394 against 0.395, AP 0.000
-# either way; named explicitly because this dict is merged over the base head's decoder)
+# (standard decoding here, chosen on the tune split: docs/tuning.md, "Decoding"; named
+# explicitly because this dict is merged over the base head's decoder)
 lr_codec = dict(type='MSRAHeatmap', input_size=(24, 32), heatmap_size=(6, 8), sigma=1,
                 unbiased=False)
 lr_train_pipeline = train_pipeline_head + [

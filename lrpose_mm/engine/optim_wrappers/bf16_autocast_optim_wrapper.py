@@ -14,7 +14,8 @@ class BF16AutocastOptimWrapper(OptimWrapper):
     bfloat16 on the device of the model's parameters.
 
     Why: mmengine's ``AmpOptimWrapper`` refuses to run without a GPU, while CPUs with
-    AVX512-BF16 (or AMX) run convolutions about twice as fast in bfloat16. Weights,
+    AVX512-BF16 (or AMX) run convolutions faster in bfloat16 (measured in docs/tuning.md,
+    "Training precision"; without native support bfloat16 is emulated and slower). Weights,
     gradients and optimizer state stay float32 (autocast casts per operation) and the
     losses autocast keeps in float32 (MSE, cross-entropy) stay float32; bfloat16 has
     float32's exponent range, so no loss scaling is needed. Use it like any optim wrapper::
