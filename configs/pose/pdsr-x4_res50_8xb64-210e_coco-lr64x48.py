@@ -1,5 +1,5 @@
 # Pose-driven SR: SR neck and pose network trained jointly from the 64x48 LR crop (pose loss
-# through the pose network + pixel + keypoint-weighted pixel + pose-feature terms).
+# through the pose network + pixel + keypoint-weighted pixel terms; the pose-feature term through the moving backbone is off, docs/tuning.md).
 # Start from your COCO-trained pose weights with
 #   --cfg-options model.pose_init_cfg.checkpoint=/path/to/pose.pth  (or load_from=...)
 _base_ = ['./_base_/coco-lr_runtime.py', './_base_/models/res50.py']
@@ -9,7 +9,7 @@ codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), s
 model = dict(
     sr_neck=dict(_delete_=True, type='PoseDrivenSRNeck', scale=sr_scale),
     head=dict(decoder=codec),
-    sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=1.0, feat_weight=1.0),
+    sr_loss=dict(type='PoseDrivenSRLoss', pixel_weight=1.0, kpt_weight=1.0, feat_weight=0.0),
     pose_loss_to_sr=True,
 )
 

@@ -115,3 +115,19 @@ def test_one_training_step_on_coco_trains_only_the_sr_neck(tmp_path):
     after = model.state_dict()
     moved = {k for k in after if not torch.equal(after[k], before[k])}
     assert moved and all(k.startswith('sr_neck.') for k in moved)
+
+
+def test_sr_neck_rates_joint_and_plugin():
+    """Joint configs train the SR neck at 16x the pose network's rate (chosen on tune);
+    plug-in configs train it at the optimizer's own rate (nothing else trains)."""
+    from mmengine.optim import build_optim_wrapper
+    from mmpose.registry import MODELS
+    for name, lr, mult in (('pdsr-x8_res50_8xb64-210e_coco-lr32x24.py', 5e-4, 16.0),
+                           ('pdsr-x8_res50-frozen_8xb64-20e_coco-lr32x24.py', 1e-3, 1.0)):
+        cfg = _cfg(name)
+        model = MODELS.build(cfg.model)
+        optim = build_optim_wrapper(model, cfg.optim_wrapper)
+        neck = {id(p) for p in model.sr_neck.parameters()}
+        for group in optim.optimizer.param_groups:
+            expected = lr * mult if id(group['params'][0]) in neck else lr
+            assert group['lr'] == pytest.approx(expected), name

@@ -4,7 +4,11 @@ _base_ = ['mmpose::_base_/default_runtime.py']
 custom_imports = dict(imports=['lrpose_mm'], allow_failed_imports=False)
 
 train_cfg = dict(max_epochs=210, val_interval=10)
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-4))
+# joint training: the SR neck starts from scratch while the pose network starts from trained
+# weights, so the neck learns at 16x the pose network's rate (chosen on tune, docs/tuning.md;
+# a no-op for variants without a learned neck)
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=5e-4),
+                     paramwise_cfg=dict(custom_keys={'sr_neck': dict(lr_mult=16.0)}))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),
     dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True),

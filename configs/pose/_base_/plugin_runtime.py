@@ -4,7 +4,9 @@
 _base_ = ['./coco-lr_runtime.py']
 
 train_cfg = dict(max_epochs=20, val_interval=5)
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3))
+# the neck is the only part that trains: it has the optimizer's rate itself
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3),
+                     paramwise_cfg=dict(custom_keys={'sr_neck': dict(lr_mult=1.0)}))
 param_scheduler = [
     dict(type='LinearLR', begin=0, end=500, start_factor=0.001, by_epoch=False),
     dict(type='MultiStepLR', begin=0, end=20, milestones=[15, 18], gamma=0.1, by_epoch=True),
