@@ -131,3 +131,43 @@ def test_sr_neck_rates_joint_and_plugin():
         for group in optim.optimizer.param_groups:
             expected = lr * mult if id(group['params'][0]) in neck else lr
             assert group['lr'] == pytest.approx(expected), name
+
+
+@pytest.mark.skipif(not COCO_MINI.is_dir(),
+                    reason=f'{COCO_MINI} is absent (shared test data is not part of a clone)')
+def test_mixed_size_config_routes_real_coco_people_by_size():
+    """The adaptive test config sends small people through SR and large ones direct, in one
+    batch (split inside the model), with keypoints in image space for CocoMetric."""
+    import numpy as np
+    from mmengine.dataset import pseudo_collate
+    from mmpose.registry import DATASETS, MODELS
+    torch.set_num_threads(1)
+    cfg = _cfg('pdsr-x4-adaptive_hrnet-w32-frozen_8xb64-20e_coco-mixed.py')
+    assert cfg.test_evaluator['type'] == 'CocoMetric'
+    ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+    ds_cfg.update(data_root=str(COCO_MINI), ann_file='annotations/person_keypoints_train2017.json',
+                  data_prefix=dict(img='train2017/'), bbox_file=None)
+    dataset = DATASETS.build(ds_cfg)
+    by_path = {}
+    for i in range(len(dataset)):
+        sample = dataset[i]
+        path = sample['data_samples'].metainfo['sr_path']
+        by_path.setdefault(path, sample)
+        if len(by_path) == 2:
+            break
+    assert set(by_path) == {'sr', 'direct'}
+    assert tuple(by_path['sr']['inputs'].shape) == (3, 64, 48)
+    assert tuple(by_path['direct']['inputs'].shape) == (3, 256, 192)
+    cfg.model.pose_init_cfg = None
+    model = MODELS.build(cfg.model)
+    model.eval()
+    with torch.no_grad():
+        out = model.test_step(pseudo_collate([by_path['sr'], by_path['direct']]))
+    assert [o.pred_instances.sr_path[0] for o in out] == ['sr', 'direct']
+    for o in out:
+        kp = o.pred_instances.keypoints
+        c, s = o.metainfo['input_center'], o.metainfo['input_scale']
+        assert kp.shape == (1, 17, 2) and np.isfinite(kp).all()
+        # in image pixels, around the person's crop region (not in crop pixels; the margin
+        # covers decoding a random network's heatmap edge with flip test's shift)
+        assert (np.abs(kp[0] - c) <= 0.6 * s).all()
