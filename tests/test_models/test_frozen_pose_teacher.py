@@ -2,11 +2,10 @@
 import pytest
 import torch
 from mmpose.registry import MODELS
+from test_sr_modules import _estimator, _raw_batch
 
 import lrpose_mm.models  # noqa: F401
 from lrpose_mm.models.checkpoint_fit import CheckpointMismatchError
-
-from test_sr_modules import _estimator, _raw_batch
 
 pytestmark = pytest.mark.usefixtures('mmpose_scope_one_thread')
 
