@@ -56,8 +56,8 @@ OPTIONS = ['--cfg-options', 'train_cfg.max_epochs=3', 'train_cfg.val_interval=10
 def _train(script, cfg, work_dir, *extra, env=None):
     full_env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1', **(env or {}))
     return subprocess.run([sys.executable, script, str(cfg), '--work-dir', str(work_dir),
-                           *extra, *OPTIONS], cwd=ROOT, env=full_env, capture_output=True, text=True,
-                          timeout=300)
+                           *extra, *OPTIONS], cwd=ROOT, env=full_env, capture_output=True,
+                          text=True, timeout=300)
 
 
 @pytest.mark.slow
