@@ -162,9 +162,16 @@ class _Job:
             src = self.box_source(entry, tracks)
             res = extract_video(self.runner, entry, src, self.settings, self.job.batch_size,
                                 self.job.progress)
-        except VIDEO_FAILURES as ex:
+        except Exception as ex:   # one bad video fails that video, never the whole job
+            if isinstance(ex, MemoryError):
+                raise
+            error = f'{type(ex).__name__}: {ex}'
+            if not isinstance(ex, VIDEO_FAILURES):   # not a known bad-input case: say where
+                logger.debug('%s: unexpected error', entry.path, exc_info=True)
+                error = (f'{error} (an unexpected error while extracting {entry.path}; the '
+                         f'traceback is in {self.work.log_file})')
             rec = dict(frame_dir=entry.frame_dir, path=entry.path, label=entry.label,
-                       split=entry.split, error=f'{type(ex).__name__}: {ex}')
+                       split=entry.split, error=error)
             logger.error('FAILED %s: %s', entry.path, rec['error'])
             self.work.save_failure(key, rec)
             return dict(failure=rec)
