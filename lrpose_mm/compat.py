@@ -25,6 +25,10 @@ when the breakage it repairs is really present, and leaves working setups alone:
    ``last_checkpoint`` are then written atomically, in a safe order, and resuming
    passes over a cut or missing checkpoint (see
    :mod:`lrpose_mm.engine.atomic_checkpoint`).
+6. MMPose's ``CocoMetric`` reads its annotation file itself and scores people
+   that ``CheckedCocoDataset`` skipped as misses. When that dataset filtered
+   its file in evaluation, ``CocoMetric`` evaluates against the filtered file
+   (see :mod:`lrpose_mm.evaluation.checked_coco_metric`).
 """
 import functools
 import importlib.abc
@@ -280,6 +284,14 @@ def fix_atomic_checkpoints() -> bool:
     return install()
 
 
+# --------------------------------------------------------------------------
+# 6. CocoMetric: score what the checked dataset kept
+# --------------------------------------------------------------------------
+def fix_coco_metric_scores_kept() -> bool:
+    from .evaluation.checked_coco_metric import install
+    return install()
+
+
 def apply_all() -> List[str]:
     """Apply every fix that is needed here; returns the names applied."""
     if _applied:
@@ -289,7 +301,8 @@ def apply_all() -> List[str]:
                        fix_weights_only_checkpoints),
                       ('cpu_distributed', fix_cpu_distributed),
                       ('numpy2_visualizer_radius', fix_visualizer_radius),
-                      ('atomic_checkpoints', fix_atomic_checkpoints)):
+                      ('atomic_checkpoints', fix_atomic_checkpoints),
+                      ('coco_metric_scores_kept', fix_coco_metric_scores_kept)):
         if fix():
             _applied.append(name)
     return list(_applied)
