@@ -19,6 +19,16 @@ when the breakage it repairs is really present, and leaves working setups alone:
    1.3's OpenCV visualizer passes as the circle radius (every keypoint drawn
    by ``PoseLocalVisualizer`` fails). Its ``draw_circles`` then gets the radius
    as a scalar; with an older numpy nothing is changed.
+5. ``mmengine`` saves checkpoints in place, deletes the oldest kept one before
+   saving the next and truncates ``last_checkpoint`` before rewriting it: a kill
+   in between leaves a state that ``--resume`` cannot load. Local checkpoints and
+   ``last_checkpoint`` are then written atomically, in a safe order, and resuming
+   passes over a cut or missing checkpoint (see
+   :mod:`lrpose_mm.engine.atomic_checkpoint`).
+6. MMPose's ``CocoMetric`` reads its annotation file itself and scores people
+   that ``CheckedCocoDataset`` skipped as misses. When that dataset filtered
+   its file in evaluation, ``CocoMetric`` evaluates against the filtered file
+   (see :mod:`lrpose_mm.evaluation.checked_coco_metric`).
 """
 import functools
 import importlib.abc
@@ -266,6 +276,22 @@ def fix_visualizer_radius() -> bool:
     return True
 
 
+# --------------------------------------------------------------------------
+# 5. mmengine: checkpoints that a kill cannot leave half-written
+# --------------------------------------------------------------------------
+def fix_atomic_checkpoints() -> bool:
+    from .engine.atomic_checkpoint import install
+    return install()
+
+
+# --------------------------------------------------------------------------
+# 6. CocoMetric: score what the checked dataset kept
+# --------------------------------------------------------------------------
+def fix_coco_metric_scores_kept() -> bool:
+    from .evaluation.checked_coco_metric import install
+    return install()
+
+
 def apply_all() -> List[str]:
     """Apply every fix that is needed here; returns the names applied."""
     if _applied:
@@ -274,7 +300,9 @@ def apply_all() -> List[str]:
                       ('weights_only_checkpoints',
                        fix_weights_only_checkpoints),
                       ('cpu_distributed', fix_cpu_distributed),
-                      ('numpy2_visualizer_radius', fix_visualizer_radius)):
+                      ('numpy2_visualizer_radius', fix_visualizer_radius),
+                      ('atomic_checkpoints', fix_atomic_checkpoints),
+                      ('coco_metric_scores_kept', fix_coco_metric_scores_kept)):
         if fix():
             _applied.append(name)
     return list(_applied)

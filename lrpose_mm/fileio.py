@@ -61,6 +61,11 @@ def atomic_json_dump(obj: Any, path: str) -> str:
         path, lambda f: json.dump(obj, f, indent=1, sort_keys=False), 'w')
 
 
+def atomic_bytes_dump(data: bytes, path: str) -> str:
+    """Write ``data`` to ``path`` so that readers see the old or new file."""
+    return _atomic_write(path, lambda f: f.write(data))
+
+
 def atomic_text_dump(text: str, path: str) -> str:
     return _atomic_write(path, lambda f: f.write(text), 'w')
 

@@ -24,7 +24,9 @@ Examples::
 Exit status: 0 when every video was extracted, 3 when some failed (they are
 listed in ``<out>.failures.json`` with the reason; the annotation file holds
 the others), 2 for invalid arguments, a work folder made with other settings,
-or a work folder that is not the extractor's. The annotation file is
+a work folder that is not the extractor's, or an existing ``--out`` file that
+it did not write (the work folder's ``outputs.json`` records what it wrote;
+``--overwrite`` replaces such a file). The annotation file is
 MMAction2's PoseDataset pickle (PoseDataset reads nothing else); the work
 folder holds only JSON and ``.npz``.
 """
@@ -79,7 +81,9 @@ def parse_args(argv=None):
     p.add_argument('--label', type=int, default=0,
                    help='label of --video')
     p.add_argument('--tracks', help='track file of --video')
-    p.add_argument('--out', required=True, help='annotation pickle to write')
+    p.add_argument('--out', required=True,
+                   help='annotation pickle to write (an existing file there that an earlier '
+                   'run of this extraction did not write is refused without --overwrite)')
     p.add_argument('--work-dir', help='per-video results, log, report '
                    '(default: <out>_work)')
     p.add_argument('--batch-size', type=_positive_int, default=64,
@@ -125,7 +129,9 @@ def parse_args(argv=None):
                    help='assign videos without a split to val by hash with '
                    'this probability')
     p.add_argument('--overwrite', action='store_true',
-                   help='discard work-dir results made with other settings')
+                   help='discard work-dir results made with other settings, and replace an '
+                   'existing --out (and <out>.failures.json) that this extraction did not '
+                   'write')
     p.add_argument('--no-retry-failed', action='store_true',
                    help='do not retry videos that failed in a previous run')
     p.add_argument('--no-progress', action='store_true')

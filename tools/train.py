@@ -9,6 +9,7 @@ import os.path as osp
 import warnings
 
 from mmengine.config import Config, DictAction
+from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 import lrpose_mm  # noqa: F401  (registers modules, applies compat fixes)
@@ -87,11 +88,49 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def check_train_length(cfg: Config) -> None:
+    """A training whose loop would run no iteration is an error naming the option."""
+    loop = cfg.get('train_cfg') or {}
+    by_epoch = loop.get('by_epoch', loop.get('type') == 'EpochBasedTrainLoop')
+    for key in (('max_epochs', ) if by_epoch else ('max_iters', 'max_epochs')):
+        if key in loop:
+            value = loop[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f'train_cfg.{key}={value!r}: a training needs at least one '
+                                 f'{"epoch" if key == "max_epochs" else "iteration"} '
+                                 '(an integer >= 1)')
+
+
+class _CountIters(Hook):
+    """Counts the training iterations this run really performs."""
+    priority = 'LOWEST'
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
+        self.count += 1
+
+
 def main() -> None:
     args = parse_args()
     cfg = merge_args(Config.fromfile(args.config), args)
+    try:
+        check_train_length(cfg)
+    except ValueError as e:
+        raise SystemExit(f'error: {e}') from None
     check_checkpoint_file(cfg.get('load_from'), 'load_from' if not cfg.get('resume') else 'resume')
-    Runner.from_cfg(cfg).train()
+    runner = Runner.from_cfg(cfg)
+    counter = _CountIters()
+    runner.register_hook(counter)
+    runner.train()
+    if counter.count == 0:
+        loop = runner.train_loop
+        raise SystemExit(
+            f'error: the training ran no iteration (iteration {loop.iter} of '
+            f'train_cfg.max_iters={loop.max_iters}, {len(loop.dataloader)} batches per epoch): '
+            'an empty training set, a resume from a finished training, or a schedule of '
+            'length 0; no checkpoint was written')
     # end the process group before the interpreter exits: with gloo (CPU) a rank that exits while
     # the group's threads still run aborts ("terminate called without an active exception")
     import torch.distributed as dist

@@ -35,13 +35,15 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import re
 import time
 from typing import Any, Dict, List, Optional, Sequence, Union
 
+from ..datasets.synthetic.ownership import NotOwnedError
 from ..datasets.tracks import BoxFileError, tracks_path_for
 from ..datasets.video_list import VideoEntry, parse_video_list
-from ..fileio import atomic_json_dump, atomic_pickle_dump
+from ..fileio import atomic_bytes_dump, atomic_json_dump
 from .boxes import DetectorBoxes, FullFrameBoxes, TrackBoxes
 from .pose_runner import PoseRunner
 from .settings import ExtractJob, ExtractSettings
@@ -51,6 +53,8 @@ from .work_dir import ExtractWorkDir
 
 logger = logging.getLogger('lrpose_mm.action')
 
+#: sidecar in the work folder: path and SHA-256 of the files written beside ``--out``
+OUTPUTS_FILE = 'outputs.json'
 SETTINGS_VERSION = 2   # 2: work folder in JSON + npz, real_lr in the settings
 
 
@@ -158,9 +162,16 @@ class _Job:
             src = self.box_source(entry, tracks)
             res = extract_video(self.runner, entry, src, self.settings, self.job.batch_size,
                                 self.job.progress)
-        except VIDEO_FAILURES as ex:
+        except Exception as ex:   # one bad video fails that video, never the whole job
+            if isinstance(ex, MemoryError):
+                raise
+            error = f'{type(ex).__name__}: {ex}'
+            if not isinstance(ex, VIDEO_FAILURES):   # not a known bad-input case: say where
+                logger.debug('%s: unexpected error', entry.path, exc_info=True)
+                error = (f'{error} (an unexpected error while extracting {entry.path}; the '
+                         f'traceback is in {self.work.log_file})')
             rec = dict(frame_dir=entry.frame_dir, path=entry.path, label=entry.label,
-                       split=entry.split, error=f'{type(ex).__name__}: {ex}')
+                       split=entry.split, error=error)
             logger.error('FAILED %s: %s', entry.path, rec['error'])
             self.work.save_failure(key, rec)
             return dict(failure=rec)
@@ -210,8 +221,8 @@ def _log_report(rep: Dict[str, Any]) -> None:
                 rep['persons'], rep['crops'], rep['seconds'])
 
 
-def _assemble(entries: Sequence[VideoEntry], results: Dict[str, Dict], out_file: str) -> None:
-    """The PoseDataset file: annotations in list order, splits by entry."""
+def _assemble(entries: Sequence[VideoEntry], results: Dict[str, Dict]) -> bytes:
+    """The PoseDataset file's content: annotations in list order, splits by entry."""
     annotations, split = [], collections.OrderedDict(train=[], val=[])
     for e in entries:
         r = results.get(e.frame_dir)
@@ -219,7 +230,8 @@ def _assemble(entries: Sequence[VideoEntry], results: Dict[str, Dict], out_file:
             continue
         annotations.append(r['annotation'])
         split.setdefault(e.split, []).append(e.frame_dir)
-    atomic_pickle_dump(dict(split=dict(split), annotations=annotations), out_file)
+    return pickle.dumps(dict(split=dict(split), annotations=annotations),
+                        protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _Logging:
@@ -245,6 +257,61 @@ class _Logging:
         logger.removeHandler(self.ch)
         self.fh.close()
         logger.setLevel(self.old_level)
+
+
+def _file_sha256(path: str) -> str:
+    """SHA-256 of a file's content."""
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _recorded_outputs(outputs_file: str) -> Dict[str, List[str]]:
+    """``{path: [sha256, ...]}`` of the files this extraction wrote (its sidecar)."""
+    try:
+        with open(outputs_file) as f:
+            rec = json.load(f)
+        return {str(k): [str(h) for h in v] for k, v in rec.items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def check_out_files(paths: Sequence[str], outputs_file: str, overwrite: bool) -> None:
+    """Refuse to replace an existing file of ``paths`` (the annotation file and
+    its failures list) that this extraction did not write, unless ``overwrite``.
+
+    A file is the extractor's own when the sidecar ``outputs_file`` in its work
+    folder records its path and SHA-256: a rerun replaces its own results; a
+    user's file at that path (notes, another annotation file) raises
+    :class:`NotOwnedError` before anything is written.
+    """
+    recorded = _recorded_outputs(outputs_file)
+    for path in paths:
+        if not os.path.lexists(path):
+            continue
+        if os.path.isdir(path):
+            raise NotOwnedError(f'--out: {path} is a folder, not a file path')
+        own = os.path.isfile(path) and _file_sha256(path) in recorded.get(path, ())
+        if not own and not overwrite:
+            raise NotOwnedError(
+                f'--out: {path} exists and was not written by this extraction (not recorded '
+                f'in {outputs_file}): refusing to replace it; choose another --out, or pass '
+                '--overwrite to replace it')
+
+
+def _write_outputs(files: Dict[str, bytes], outputs_file: str) -> None:
+    """Write ``{path: content}`` atomically, recording each content's SHA-256 in
+    the sidecar first (beside the previous one), so that a run killed at any
+    moment leaves files that the next run recognises as its own."""
+    recorded = _recorded_outputs(outputs_file)
+    new = {p: hashlib.sha256(data).hexdigest() for p, data in files.items()}
+    atomic_json_dump({p: sorted(set(recorded.get(p, [])) | {h}) for p, h in new.items()},
+                     outputs_file)
+    for path, data in files.items():
+        atomic_bytes_dump(data, path)
+    atomic_json_dump({p: [h] for p, h in new.items()}, outputs_file)
 
 
 def _summary(job: _Job, out_file: str, stem: str, entries, results, failures, reports,
@@ -287,7 +354,10 @@ def extract_dataset(pose_config: Union[str, Any], checkpoint: Optional[str],
                                val_ratio=job.val_ratio)
     out_file = os.path.abspath(out_file)
     stem = out_file[:-4] if out_file.endswith('.pkl') else out_file
-    work = ExtractWorkDir(job.work_dir or stem + '_work')
+    work_root = os.path.abspath(job.work_dir or stem + '_work')
+    outputs_file = os.path.join(work_root, OUTPUTS_FILE)
+    check_out_files([out_file, stem + '.failures.json'], outputs_file, job.overwrite)
+    work = ExtractWorkDir(work_root)
     with _Logging(work.log_file):
         runner = PoseRunner(build_pose_model(pose_config, checkpoint, job.device),
                             settings.real_lr)
@@ -297,10 +367,11 @@ def extract_dataset(pose_config: Union[str, Any], checkpoint: Optional[str],
                     len(entries), out_file, work.root, run.settings_hash[:10],
                     runner.describe_pipeline())
         results, failures, reports, n_resumed = run.run_all(entries)
-        _assemble(entries, results, out_file)
         summary = _summary(run, out_file, stem, entries, results, failures, reports,
                            n_resumed, t_start)
-        atomic_json_dump(failures, summary['failures_file'])
+        _write_outputs({out_file: _assemble(entries, results),
+                        summary['failures_file']: json.dumps(failures, indent=1).encode()},
+                       outputs_file)
         work.write_report(summary, run.saved_settings, reports)
         logger.info('done: %d ok (%d resumed), %d failed -> %s', len(results), n_resumed,
                     len(failures), out_file)

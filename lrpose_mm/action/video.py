@@ -97,6 +97,7 @@ class FrameReader:
             if frame is None:
                 pending += 1
                 continue
+            self._check_frame(frame)
             for _ in range(pending):  # failures followed by a good frame
                 yield idx, None
                 idx += 1
@@ -114,6 +115,16 @@ class FrameReader:
                 idx += 1
         self.num_read = idx
         self._check_length()
+
+    def _check_frame(self, frame: np.ndarray) -> None:
+        """A decoded frame must be an (H, W, 3) uint8 image: decord, for one, returns
+        frames of a wrong layout for some tiny videos (8x8 px gives (8, 8, 12))."""
+        if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+            hint = ('; decord mis-decodes some very small videos: try the cv2 backend '
+                    '(--video-backend cv2)' if self.backend == 'decord' else '')
+            raise VideoReadError(
+                f'{self.path}: the {self.backend} backend decoded a frame of shape '
+                f'{tuple(frame.shape)} ({frame.dtype}), not height x width x 3 uint8{hint}')
 
     def _check_length(self) -> None:
         """Compare the frames read with the container's header count."""

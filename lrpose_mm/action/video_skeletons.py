@@ -136,6 +136,22 @@ def _select_persons(stream: _CropStream, path: str, max_persons: int):
                                 f'{pids[max_persons:]}']
 
 
+def _track_frames_past_end(box_source: BoxSource, num_frames: int) -> str:
+    """Words on the boxes of a track file that lie at or past the video's last
+    frame ('' when there are none or the boxes come from elsewhere)."""
+    tracks = getattr(box_source, 'tracks', None)
+    if not isinstance(tracks, dict):
+        return ''
+    frames = sorted(int(i) for i, b in tracks.items() if b is not None and len(b))
+    past = [i for i in frames if i >= num_frames]
+    if not past:
+        return ''
+    return (f'the track file {getattr(box_source, "path", "")} has boxes for '
+            f'{len(past)} of its {len(frames)} frames at or past the end of the video '
+            f'(frames {past[0]}..{past[-1]}; the video has frames 0..{num_frames - 1}): '
+            'a track file of another video, or frames numbered from 1?')
+
+
 def _skeleton_arrays(stream: _CropStream, pids: List[int], num_kpts: int,
                      keypoint_space: str):
     """``(M, T, K, 2)`` keypoints and ``(M, T, K)`` scores, zero where absent,
@@ -179,7 +195,15 @@ def extract_video(runner: PoseRunner, entry: VideoEntry, box_source: BoxSource,
         if bar is not None:
             bar.close()
     T = _check_frames(stream, entry.path, settings.max_bad_frame_ratio)
-    pids, warnings = _select_persons(stream, entry.path, settings.max_persons)
+    past_end = _track_frames_past_end(box_source, T)
+    try:
+        pids, warnings = _select_persons(stream, entry.path, settings.max_persons)
+    except NoPersonError as e:
+        if past_end:
+            raise NoPersonError(f'{e}: {past_end}') from None
+        raise
+    if past_end:
+        warnings.append(past_end)
     keypoint, score = _skeleton_arrays(stream, pids, runner.num_keypoints,
                                        settings.keypoint_space)
     (h0, w0), (hi, wi) = stream.orig_hw, stream.input_hw or stream.orig_hw

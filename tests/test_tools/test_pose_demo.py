@@ -69,7 +69,7 @@ def test_demo_image_with_tracks_and_sr_panel(tmp_path, tools, model_files):
     img = _image_and_tracks(tmp_path)
     summary = demo.main([*model_files, str(tmp_path / 'people.png'), '--out-dir',
                          str(tmp_path / 'out'), '--tracks', str(tmp_path / 'tracks.json'),
-                         '--show-sr', '--sr-slots', '2', '--kpt-thr', '0'])
+                         '--show-sr', '--sr-slots', '2', '--kpt-thr', '0', '--draw-height', '0'])
     assert summary['paths'] == {'sr': 1, 'direct': 1}
     vis = cv2.imread(summary['output'])
     # the frame plus a panel of LR | SR tiles, 2 slots of frame height / 2

@@ -4,6 +4,7 @@
         [--tracks TRACKS.json | --det-config DET.py --det-checkpoint DET.pth]  # else full frame
         [--size-threshold PX | --always-sr] [--show-sr]
         [--backend onnxruntime --onnx-prefix work_dirs/onnx/pdsr]
+        [--draw-height 720] [--overwrite]
 
 Like MMPose's ``demo/topdown_demo_with_mmdet.py``: person boxes come from a track
 file (``lrpose_mm.tracks.v1``), an MMDetection detector (config + local checkpoint)
@@ -13,6 +14,12 @@ skeletons. Writes ``OUT/<name>.jpg`` (image) or ``OUT/<name>.mp4`` (video, frame
 folder) and ``OUT/results_<name>.json`` (MMPose's prediction format, plus each
 person's ``sr_path`` and ``track_id``). ``--show-sr`` adds a panel with the LR crop
 and its super-resolved crop for the first SR-path people of each frame.
+
+A small input (the use case: people of 20-40 px) is drawn on a canvas scaled up to
+``--draw-height`` pixels, so that the skeletons stay readable; the JSON keeps the
+coordinates of the input's pixels. The demo never writes over its input, and
+replaces an existing output (``OUT/<name>.jpg``, ``OUT/results_<name>.json``) only
+with ``--overwrite``; ``--out-dir`` is resolved (symlinks followed) before both checks.
 """
 import argparse
 import json
@@ -38,6 +45,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('checkpoint', help='checkpoint of that config')
     p.add_argument('input', help='image file, video file or folder of frames')
     p.add_argument('--out-dir', required=True, help='folder for the picture/video and the JSON')
+    p.add_argument('--overwrite', action='store_true',
+                   help='replace existing outputs of the same name in --out-dir (never the input)')
+    p.add_argument('--draw-height', type=int, default=720,
+                   help='draw on a canvas scaled up to this height when the input is smaller '
+                        '(0: draw at the input size); the JSON stays in input pixels')
     src = p.add_mutually_exclusive_group()
     src.add_argument('--tracks', help='track file (lrpose_mm.tracks.v1); frame 0 for an image')
     src.add_argument('--det-config', help='MMDetection config for person boxes')
@@ -87,7 +99,38 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.error('--size-threshold must be > 0')
     if not args.fps > 0:
         p.error('--fps must be > 0')
+    if args.draw_height < 0:
+        p.error('--draw-height must be >= 0 (0: draw at the input size)')
     return args
+
+
+# ----------------------------------------------------------------------------- outputs
+def output_paths(args, kind: str) -> Dict[str, str]:
+    """The files the demo writes, in the resolved ``--out-dir``; refuses (DemoError)
+    any that is the input or lies in a frame-folder input, and existing ones
+    without ``--overwrite``: checked before anything is written."""
+    out_dir = os.path.realpath(args.out_dir)
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise DemoError(f'--out-dir {args.out_dir!r} exists and is not a folder')
+    src = os.path.realpath(args.input)
+    if kind == 'frames' and (out_dir == src or out_dir.startswith(src + os.sep)):
+        raise DemoError(f'--out-dir {args.out_dir!r} is inside the input frame folder '
+                        f'{args.input!r}: choose another folder')
+    stem = os.path.splitext(os.path.basename(os.path.normpath(args.input)))[0]
+    paths = dict(out_dir=out_dir,
+                 visual=os.path.join(out_dir, stem + ('.jpg' if kind == 'image' else '.mp4')),
+                 json=os.path.join(out_dir, f'results_{stem}.json'), stem=stem)
+    for key in ('visual', 'json'):
+        path = paths[key]
+        if os.path.realpath(path) == src or (os.path.exists(path)
+                                             and os.path.samefile(path, src)):
+            raise DemoError(f'--out-dir {args.out_dir!r}: the output {path!r} would replace '
+                            f'the input {args.input!r}; choose another folder')
+    existing = [paths[k] for k in ('visual', 'json') if os.path.lexists(paths[k])]
+    if existing and not args.overwrite:
+        raise DemoError(f'--out-dir {args.out_dir!r} already holds {existing}: pass '
+                        '--overwrite to replace them, or choose another folder')
+    return paths
 
 
 # ----------------------------------------------------------------------------- inputs
@@ -163,10 +206,12 @@ def onnx_files(args, pipeline) -> Dict[str, str]:
 
 
 # ----------------------------------------------------------------------------- drawing
-def sr_panel(frame: np.ndarray, samples: List, slots: int, denorm_hw) -> np.ndarray:
-    """LR crop (nearest-upsampled) beside its SR crop for the first SR-path people."""
+def sr_panel(frame: np.ndarray, samples: List, slots: int, denorm_hw,
+             height: Optional[int] = None) -> np.ndarray:
+    """LR crop (nearest-upsampled) beside its SR crop for the first SR-path people,
+    ``height`` (default: the frame's) pixels tall."""
     from mmpose.structures.bbox import get_warp_matrix
-    fh = frame.shape[0]
+    fh = height or frame.shape[0]
     hr_h, hr_w = denorm_hw
     tile_h = max(8, fh // slots)
     tile_w = max(4, int(round(tile_h * hr_w / hr_h)))
@@ -198,19 +243,37 @@ class Drawer:
         size = model.head.decoder.input_size
         self.hr_hw = (int(size[1]), int(size[0]))
 
+    def canvas_scale(self, frame: np.ndarray) -> float:
+        """Factor from the input's pixels to the drawing canvas (>= 1)."""
+        h = frame.shape[0]
+        return max(1.0, self.args.draw_height / h) if self.args.draw_height else 1.0
+
     def __call__(self, frame: np.ndarray, samples: List) -> np.ndarray:
         from mmpose.structures import merge_data_samples
+        s = self.canvas_scale(frame)
+        canvas = frame
+        if s > 1:
+            h, w = frame.shape[:2]
+            canvas = cv2.resize(frame, (int(round(w * s)), int(round(h * s))),
+                                interpolation=cv2.INTER_LINEAR)
         if samples:
-            self.vis.add_datasample('result', cv2.cvtColor(frame, cv2.COLOR_BGR2RGB),
-                                    data_sample=merge_data_samples(samples), draw_gt=False,
+            merged = merge_data_samples(samples)
+            if s > 1:  # a copy in canvas pixels: the predictions (and the JSON) keep input pixels
+                pred = merged.pred_instances.clone()   # InstanceData.cat of one is the input
+                pred.keypoints = (np.asarray(pred.keypoints) + 0.5) * s - 0.5
+                if 'bboxes' in pred:
+                    pred.bboxes = np.asarray(pred.bboxes) * s
+                merged.pred_instances = pred
+            self.vis.add_datasample('result', cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB),
+                                    data_sample=merged, draw_gt=False,
                                     draw_heatmap=False, draw_bbox=True, show=False,
                                     kpt_thr=self.args.kpt_thr)
             out = cv2.cvtColor(self.vis.get_image(), cv2.COLOR_RGB2BGR)
         else:
-            out = frame.copy()
+            out = canvas.copy()
         if self.args.show_sr:
             out = np.concatenate([out, sr_panel(frame, samples, self.args.sr_slots,
-                                                self.hr_hw)], axis=1)
+                                                self.hr_hw, out.shape[0])], axis=1)
         return out
 
 
@@ -252,15 +315,16 @@ def predict(model, frames: List[np.ndarray], boxes: List[np.ndarray], batch_size
 
 
 # ----------------------------------------------------------------------------- runs
-def run_image(model, args, boxes_of, draw, stem: str) -> Dict:
+def run_image(model, args, boxes_of, draw, out: Dict[str, str]) -> Dict:
     frame = read_image(args.input)
     boxes = clean_boxes(boxes_of(0, frame), frame)
     samples = predict(model, [frame], [boxes], args.batch_size)[0]
-    out_img = os.path.join(args.out_dir, stem + '.jpg')
-    if not cv2.imwrite(out_img, draw(frame, samples)):
+    out_img = out['visual']
+    tmp_img = os.path.join(out['out_dir'], f'.{out["stem"]}.tmp.jpg')
+    if not cv2.imwrite(tmp_img, draw(frame, samples)):
         raise DemoError(f'cannot write {out_img!r}')
-    write_json(os.path.join(args.out_dir, f'results_{stem}.json'), model.dataset_meta,
-               instances(samples, boxes[:, 4]))
+    os.replace(tmp_img, out_img)
+    write_json(out['json'], model.dataset_meta, instances(samples, boxes[:, 4]))
     return dict(output=out_img, frames=1, people=len(samples), paths=_paths(samples))
 
 
@@ -272,13 +336,13 @@ def _paths(samples) -> Dict[str, int]:
     return out
 
 
-def run_video(model, args, boxes_of, draw, stem: str, kind: str) -> Dict:
+def run_video(model, args, boxes_of, draw, out: Dict[str, str], kind: str) -> Dict:
     from tqdm import tqdm
 
     from lrpose_mm.action import FrameReader
     reader = FrameReader(args.input, backend='frames' if kind == 'frames' else 'cv2')
-    out_video = os.path.join(args.out_dir, stem + '.mp4')
-    tmp_video = os.path.join(args.out_dir, f'.{stem}.tmp.mp4')
+    out_video = out['visual']
+    tmp_video = os.path.join(out['out_dir'], f'.{out["stem"]}.tmp.mp4')
     writer, records, people, bad, paths = None, [], 0, 0, {}
     chunk: List = []
     bar = tqdm(desc=f'pose {os.path.basename(args.input)}', unit='frame', dynamic_ncols=True)
@@ -329,7 +393,7 @@ def run_video(model, args, boxes_of, draw, stem: str, kind: str) -> Dict:
     if not records:
         raise DemoError(f'input {args.input!r}: no frame could be decoded')
     os.replace(tmp_video, out_video)
-    write_json(os.path.join(args.out_dir, f'results_{stem}.json'), model.dataset_meta, records)
+    write_json(out['json'], model.dataset_meta, records)
     return dict(output=out_video, frames=len(records), people=people, paths=paths,
                 undecodable_frames=bad)
 
@@ -340,15 +404,15 @@ def main(argv=None) -> Optional[Dict]:
     from lrpose_mm.models.checkpoint_fit import CheckpointMismatchError
     try:
         kind = input_kind(args.input)
+        out = output_paths(args, kind)
         model, pipeline = build_model(args)
         boxes_of = box_source(args)
         draw = Drawer(model, args)
         if args.show_sr:
             model.test_cfg['output_sr'] = True
-        os.makedirs(args.out_dir, exist_ok=True)
-        stem = os.path.splitext(os.path.basename(os.path.normpath(args.input)))[0]
-        run = (lambda: run_image(model, args, boxes_of, draw, stem)) if kind == 'image' else \
-            (lambda: run_video(model, args, boxes_of, draw, stem, kind))
+        os.makedirs(out['out_dir'], exist_ok=True)
+        run = (lambda: run_image(model, args, boxes_of, draw, out)) if kind == 'image' else \
+            (lambda: run_video(model, args, boxes_of, draw, out, kind))
         if args.backend == 'onnxruntime':
             from lrpose_mm.deploy import use_onnxruntime
             with use_onnxruntime(model, onnx_files(args, pipeline)):
