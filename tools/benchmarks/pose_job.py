@@ -354,12 +354,8 @@ def configure(cfg: Config, budget: Budget, data_root: str, iters: int, seed: int
     cfg.randomness = dict(seed=seed)
     cfg.load_from = load_from
     teacher = cfg.model.get('teacher')
-    if teacher is not None and not teacher.get('checkpoint'):
-        # the teacher is the pose network the row starts from
-        if not load_from:
-            raise ValueError('model.teacher needs the checkpoint the row '
-                             'starts from (load_from)')
-        teacher['checkpoint'] = load_from
+    if teacher is not None and not teacher.get('checkpoint') and load_from:
+        teacher['checkpoint'] = load_from  # the teacher is the network the row starts from
     cfg.launcher = 'none'
     return cfg
 
