@@ -47,7 +47,7 @@ done
 [ -z "$WHEELHOUSE" ] || [ -z "$BUILD_DIR" ] || die "--wheelhouse and --build-wheelhouse do not go together"
 [ "$WITH_OPS" = 0 ] || [ -z "$WHEELHOUSE$BUILD_DIR" ] \
   || die "--with-ops compiles mmcv here; a wheelhouse carries mmcv-lite (pure Python)"
-[ -z "$HAVE" ] || [ -f "$HAVE" ] || die "--have $HAVE: no such file (write it with 'pip freeze' on the target)"
+[ -z "$HAVE" ] || [ -f "$HAVE" ] || die "--have $HAVE: no such file (write it with 'pip freeze --all' on the target)"
 
 # ---- preflight: fail early with a clear message ----
 command -v "$PY" >/dev/null || die "no '$PY' on PATH (set PYTHON=/path/to/python3.11)"
@@ -164,7 +164,7 @@ PYEOF
     printf '    %5s MiB  %s\n' "$(( $(stat -c %s "$f") / 1048576 ))" "$(basename "$f")"
   done
   [ "$SIZE_KB" -le $(( CARRY_MIB * 1024 )) ] \
-    || say "note: over ${CARRY_MIB} MiB; wheels the target already has can be left out with --have FREEZE.txt (its 'pip freeze')"
+    || say "note: over ${CARRY_MIB} MiB; wheels the target already has can be left out with --have FREEZE.txt (its 'pip freeze --all')"
   exit 0
 fi
 
