@@ -1,9 +1,18 @@
 # lrpose_mm entry points. Each target installs what it needs first (idempotent, fast when done).
 PY := .venv/bin/python
-.PHONY: install benchmark benchmark-long tune ablation quick sizes action test test-fast lint clean
+.PHONY: install install-ops wheelhouse benchmark benchmark-long tune ablation quick sizes action test test-fast lint clean
 
+# mmcv-lite by default (pure Python, no compiler); see docs/install.md.
 install:
 	bash tools/install.sh
+
+# The full mmcv with compiled ops (MMDetection detectors, mmcv.ops): a C++20 compiler, 6-17 min once.
+install-ops:
+	bash tools/install.sh --with-ops
+
+# The stack's wheels less torch, for `bash tools/install.sh --wheelhouse wheelhouse` offline.
+wheelhouse:
+	bash tools/install.sh --build-wheelhouse wheelhouse
 
 # The main job: procedural LR people -> five variants + MMPose's peer + HR oracle, and the SR
 # front ends before the frozen oracle (plug-in SR) -> report with 95% bootstrap intervals

@@ -29,7 +29,21 @@ when the breakage it repairs is really present, and leaves working setups alone:
    that ``CheckedCocoDataset`` skipped as misses. When that dataset filtered
    its file in evaluation, ``CocoMetric`` evaluates against the filtered file
    (see :mod:`lrpose_mm.evaluation.checked_coco_metric`).
+7. ``mmcv-lite`` (the default install: pure Python, no compiler) has no
+   compiled ops, and ``import mmpose.models`` imports
+   ``mmcv.ops.MultiScaleDeformableAttention`` (EDPose head) at module level.
+   When -- and only when -- ``mmcv._ext`` is absent, ``mmcv.ops`` and its
+   sub-modules are served as placeholders: importing a name works, using it
+   raises :class:`MmcvOpsUnavailableError` naming the op and how to get it.
+   A full mmcv build with its ops is used as it is.
+8. Start-up warnings a user cannot act on (see :data:`STARTUP_WARNINGS`) are
+   filtered by message and module, so that every tool starts quietly.
+
+Before any fix, :func:`check_mmcv` refuses a missing mmcv or one outside the
+range the stack supports, with a message saying what to install.
 """
+import abc
+import ast
 import functools
 import importlib.abc
 import importlib.machinery
@@ -39,7 +53,7 @@ import pickle
 import sys
 import types
 import warnings
-from typing import Any, Callable, List, Optional
+from typing import Any, Callable, Dict, FrozenSet, List, Optional
 
 import numpy as np
 import torch
@@ -56,6 +70,43 @@ DRN_ERROR = (
 HISTORY_BUFFER_STATISTICS = frozenset({'min', 'max', 'current', 'mean'})
 
 _applied: List[str] = []
+
+
+# --------------------------------------------------------------------------
+# 0. mmcv: present, and in the range the stack supports
+# --------------------------------------------------------------------------
+# What MMDetection 3.3, MMPose 1.3 and MMAction2 1.2 accept: [minimum, maximum).
+MMCV_MINIMUM_VERSION = '2.0.0rc4'
+MMCV_MAXIMUM_VERSION = '2.2.0'
+MMCV_INSTALL_HINT = (
+    'install mmcv 2.1.0: `pip install mmcv-lite==2.1.0` (pure Python, no compiler: '
+    'the default), or mmcv 2.1.0 built with its compiled ops (`bash tools/install.sh '
+    '--with-ops` in a lrpose_mm checkout)')
+
+
+def check_mmcv() -> str:
+    """Return the installed mmcv version; a clear ImportError when mmcv is missing or
+    outside ``[MMCV_MINIMUM_VERSION, MMCV_MAXIMUM_VERSION)``.
+
+    mmcv is not in lrpose_mm's ``install_requires`` (mmcv-lite and the full mmcv both
+    provide the ``mmcv`` package), so this is where a missing one is reported.
+    """
+    try:
+        import mmcv
+    except ModuleNotFoundError as e:
+        if e.name != 'mmcv':
+            raise
+        raise ImportError(f'lrpose_mm needs mmcv>={MMCV_MINIMUM_VERSION},'
+                          f'<{MMCV_MAXIMUM_VERSION}, and none is installed: '
+                          f'{MMCV_INSTALL_HINT}.') from e
+    from mmengine.utils import digit_version
+    version = str(getattr(mmcv, '__version__', '0'))
+    if not (digit_version(MMCV_MINIMUM_VERSION) <= digit_version(version)
+            < digit_version(MMCV_MAXIMUM_VERSION)):
+        raise ImportError(f'lrpose_mm needs mmcv>={MMCV_MINIMUM_VERSION},'
+                          f'<{MMCV_MAXIMUM_VERSION}, but mmcv {version} is installed: '
+                          f'{MMCV_INSTALL_HINT}.')
+    return version
 
 
 # --------------------------------------------------------------------------
@@ -292,11 +343,187 @@ def fix_coco_metric_scores_kept() -> bool:
     return install()
 
 
+# --------------------------------------------------------------------------
+# 7. mmcv-lite: placeholder mmcv.ops when the compiled extension is absent
+# --------------------------------------------------------------------------
+MMCV_OPS_ERROR = (
+    '{op} needs the compiled ops of mmcv, which this install lacks (mmcv-lite, or an '
+    'mmcv built without ops: there is no `mmcv._ext`); lrpose_mm serves a stand-in '
+    '`mmcv.ops` so that MMPose, MMAction2 and MMDetection import. To use it (e.g. an '
+    'MMDetection detector), install mmcv 2.1.0 with its ops: `bash tools/install.sh '
+    '--with-ops` in a lrpose_mm checkout.')
+
+
+class MmcvOpsUnavailableError(RuntimeError):
+    """An ``mmcv.ops`` op was used on an install without mmcv's compiled ops."""
+
+
+class _OpUnavailableMeta(abc.ABCMeta):
+    """Metaclass of the stand-in ops: a missing public attribute names the op.
+
+    An ``ABCMeta`` so that a class deriving from both an op and an mmengine
+    ``BaseModule`` (``ABCMeta``) can still be defined.
+    """
+
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith('_'):  # protocol probes (copy, pickle, inspect, mock)
+            raise AttributeError(name)
+        raise AttributeError(MMCV_OPS_ERROR.format(op=f'{cls.__op__}.{name}'))
+
+
+class OpUnavailable(metaclass=_OpUnavailableMeta):
+    """Base of the stand-ins served for ``mmcv.ops`` names: importing one works
+    (``isinstance`` and subclassing too); calling or instantiating it raises
+    :class:`MmcvOpsUnavailableError`."""
+
+    __op__ = 'mmcv.ops'
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        raise MmcvOpsUnavailableError(MMCV_OPS_ERROR.format(op=cls.__op__))
+
+
+_OP_STAND_INS: Dict[str, type] = {}
+
+
+def op_stand_in(name: str) -> type:
+    """The (cached) stand-in for ``mmcv.ops.<name>``: one object per name, so the
+    package and its sub-modules serve the same class."""
+    if name not in _OP_STAND_INS:
+        _OP_STAND_INS[name] = _OpUnavailableMeta(name, (OpUnavailable,), dict(
+            __op__=f'mmcv.ops.{name}', __module__='mmcv.ops',
+            __doc__=f'lrpose_mm stand-in for mmcv.ops.{name} (no compiled ops).'))
+    return _OP_STAND_INS[name]
+
+
+def _ops_source_names(path: str) -> Optional[FrozenSet[str]]:
+    """The public names an ``mmcv/ops`` source file defines or imports from
+    ``mmcv.ops`` (None when it cannot be read: every public name is then served)."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    names = set()
+    nodes = list(tree.body)
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, (ast.If, ast.Try)):  # e.g. `if IS_MLU_AVAILABLE:` imports
+            nodes += node.body + node.orelse + getattr(node, 'finalbody', [])
+            nodes += [n for h in getattr(node, 'handlers', []) for n in h.body]
+        elif isinstance(node, ast.ImportFrom) and (
+                node.level > 0 or (node.module or '').startswith('mmcv.ops')):
+            names.update(a.asname or a.name for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return frozenset(n for n in names if not n.startswith('_') and n != '*')
+
+
+class _OpsPlaceholderModule(types.ModuleType):
+    """``mmcv.ops`` or one of its sub-modules without compiled code: its names are
+    stand-ins (:func:`op_stand_in`); calling the module (``mmcv.ops.nms`` once the
+    ``nms`` sub-module is imported) raises the same clear error."""
+
+    def __getattr__(self, name: str) -> Any:
+        names = self.__dict__.get('_lrpose_op_names')
+        if name.startswith('_') or (names is not None and name not in names):
+            raise AttributeError(f'module {self.__name__!r} has no attribute {name!r}')
+        return op_stand_in(name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise MmcvOpsUnavailableError(MMCV_OPS_ERROR.format(op=self.__name__))
+
+
+class _MmcvOpsPlaceholderFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Serves ``mmcv.ops`` and its sub-modules (those with a source file in mmcv's
+    ``ops`` folder) as placeholders. It sits at the *front* of ``sys.meta_path``
+    (mmcv-lite ships the Python sources, which would fail on ``mmcv._ext``), and is
+    only installed when the compiled extension is absent."""
+
+    def __init__(self, ops_dir: str) -> None:
+        self.ops_dir = ops_dir
+
+    def _source(self, fullname: str) -> Optional[str]:
+        if fullname == 'mmcv.ops':
+            return os.path.join(self.ops_dir, '__init__.py')
+        parent, _, leaf = fullname.rpartition('.')
+        path = os.path.join(self.ops_dir, leaf + '.py')
+        return path if parent == 'mmcv.ops' and os.path.isfile(path) else None
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None):
+        if not (fullname == 'mmcv.ops' or fullname.startswith('mmcv.ops.')):
+            return None
+        if self._source(fullname) is None:
+            return None
+        return importlib.machinery.ModuleSpec(
+            fullname, self, is_package=(fullname == 'mmcv.ops'))
+
+    def create_module(self, spec) -> types.ModuleType:
+        return _OpsPlaceholderModule(spec.name)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        names = _ops_source_names(self._source(module.__name__))
+        module.__doc__ = ('lrpose_mm placeholder (mmcv without compiled ops): '
+                          + MMCV_OPS_ERROR.format(op=module.__name__))
+        module._lrpose_op_names = names
+        if names is not None:
+            module.__all__ = sorted(names)
+
+
+def mmcv_ops_available() -> bool:
+    """True when mmcv's compiled extension (``mmcv._ext``) is installed."""
+    try:
+        return importlib.util.find_spec('mmcv._ext') is not None
+    except ImportError:  # no mmcv at all
+        return False
+
+
+def fix_mmcv_ops_placeholder() -> bool:
+    """Install the ``mmcv.ops`` placeholder finder when ``mmcv._ext`` is absent."""
+    if mmcv_ops_available():
+        return False
+    import mmcv
+    real = sys.modules.get('mmcv.ops')
+    if real is not None and not isinstance(real, _OpsPlaceholderModule):
+        return False  # an mmcv.ops that imported without _ext: leave it alone
+    if not any(isinstance(f, _MmcvOpsPlaceholderFinder) for f in sys.meta_path):
+        ops_dir = os.path.join(os.path.dirname(mmcv.__file__), 'ops')
+        sys.meta_path.insert(0, _MmcvOpsPlaceholderFinder(ops_dir))
+    return True
+
+
+# --------------------------------------------------------------------------
+# 8. Start-up warnings a user cannot act on
+# --------------------------------------------------------------------------
+# (message regex, category, module regex): each names one upstream warning and the
+# module it is reported from, so that the same message from anywhere else still shows.
+STARTUP_WARNINGS = (
+    # setuptools 80 warns on `import pkg_resources`; mmengine 0.10.7 (the latest) imports
+    # it in `is_installed` / `get_installed_path` (every config with `_base_` scopes,
+    # every Runner) and reloads it (then the warning is reported from importlib). The
+    # stack pins setuptools<81, where pkg_resources still works: nothing to act on.
+    (r'pkg_resources is deprecated as an API', UserWarning,
+     r'(mmengine\.utils\.package_utils|importlib)$'),
+)
+
+
+def filter_startup_warnings() -> bool:
+    """Ignore exactly the :data:`STARTUP_WARNINGS` (message and module both match)."""
+    for message, category, module in STARTUP_WARNINGS:
+        warnings.filterwarnings('ignore', message=message, category=category,
+                                module=module)
+    return True
+
+
 def apply_all() -> List[str]:
     """Apply every fix that is needed here; returns the names applied."""
     if _applied:
         return list(_applied)
-    for name, fix in (('mmaction_missing_drn', fix_mmaction_missing_drn),
+    check_mmcv()
+    for name, fix in (('startup_warnings_filtered', filter_startup_warnings),
+                      ('mmcv_ops_placeholder', fix_mmcv_ops_placeholder),
+                      ('mmaction_missing_drn', fix_mmaction_missing_drn),
                       ('weights_only_checkpoints',
                        fix_weights_only_checkpoints),
                       ('cpu_distributed', fix_cpu_distributed),

@@ -12,6 +12,21 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / 'shared' / 'data'
 COCO_MINI = SHARED_DATA / 'coco_mini'
 
+MMCV_OPS_SKIP_REASON = ("needs mmcv's compiled ops (mmcv.ops); this install has mmcv-lite or "
+                        "an mmcv without ops: bash tools/install.sh --with-ops")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip the tests marked ``mmcv_ops`` where mmcv's compiled extension is absent."""
+    marked = [item for item in items if item.get_closest_marker('mmcv_ops')]
+    if not marked:
+        return
+    from lrpose_mm.compat import mmcv_ops_available
+    if not mmcv_ops_available():
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=MMCV_OPS_SKIP_REASON))
+
+
 # COCO-17 limbs used to draw stick figures in the tiny test images
 _LIMBS = [(5, 7), (7, 9), (6, 8), (8, 10), (5, 6), (5, 11), (6, 12), (11, 12), (11, 13), (13, 15),
           (12, 14), (14, 16), (0, 5), (0, 6)]
