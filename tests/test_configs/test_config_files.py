@@ -50,6 +50,9 @@ def test_config_builds_model_and_pipelines(cfg_path):
     name = cfg_path.name
     if name.startswith('hr-oracle'):
         assert 'LowResDegrade' not in types
+    elif name.endswith('coco-mixed.py'):
+        # people of every size: each is routed to SR or to the direct path by its own size
+        assert 'LowResDegrade' not in types and 'AdaptiveTopdownAffine' in types
     else:
         assert 'LowResDegrade' in types
         deg = [t for t in cfg.val_dataloader.dataset.pipeline if t['type'] == 'LowResDegrade'][0]
