@@ -2,10 +2,12 @@
 from .checked_coco_dataset import CheckedCocoDataset
 from .transforms import (
     AdaptiveTopdownAffine,
+    CameraLowResDegrade,
+    KeepFrame,
     LowResDegrade,
     PackSRPoseInputs,
     check_target_sizes,
 )
 
-__all__ = ['AdaptiveTopdownAffine', 'CheckedCocoDataset', 'LowResDegrade', 'PackSRPoseInputs',
-           'check_target_sizes']
+__all__ = ['AdaptiveTopdownAffine', 'CameraLowResDegrade', 'CheckedCocoDataset', 'KeepFrame',
+           'LowResDegrade', 'PackSRPoseInputs', 'check_target_sizes']

@@ -37,7 +37,7 @@ def test_config_sets_are_complete():
                     'pdsr-x4_convnext-t_8xb64-210e_coco-lr64x48.py',
                     'lr-direct-simcc_hrnet-w32_8xb64-210e_coco-lr64x48.py'):
         assert variant in names
-    assert len(SYN_CFGS) == 6
+    assert len(SYN_CFGS) == 7
 
 
 @pytest.mark.parametrize('cfg_path', POSE_CFGS + SYN_CFGS, ids=lambda p: p.name)

@@ -1,5 +1,4 @@
 """Turn the HR top-down crop into the LR network input (simulated low resolution)."""
-import zlib
 from typing import Optional, Sequence, Tuple, Union
 
 import cv2
@@ -9,25 +8,20 @@ import torch.nn.functional as F
 from mmcv.transforms import BaseTransform
 from mmpose.registry import TRANSFORMS
 
+from .degrade_ops import (
+    add_noise,
+    as_hwc_float,
+    check_prob,
+    check_range,
+    draw_blur_sigma,
+    gaussian_blur,
+    like_input,
+    quantize_jpeg,
+    sample_rng,
+    set_lr_results,
+)
+
 KERNELS = ('bicubic', 'area', 'bilinear', 'gaussian')
-
-
-def _check_range(name: str, value, low: float, high: float) -> Optional[Tuple[float, float]]:
-    """Validate an optional ``(lo, hi)`` range config field."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)):
-        value = (value, value)
-    if len(value) != 2 or not (low <= value[0] <= value[1] <= high):
-        raise ValueError(f'LowResDegrade.{name} must be a (lo, hi) range with '
-                         f'{low} <= lo <= hi <= {high}, got {value!r}')
-    return float(value[0]), float(value[1])
-
-
-def _check_prob(name: str, value: float) -> float:
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f'LowResDegrade.{name} must be in [0, 1], got {value!r}')
-    return float(value)
 
 
 @TRANSFORMS.register_module()
@@ -109,14 +103,15 @@ class LowResDegrade(BaseTransform):
         self.scales = [int(s) for s in scales]
         self.kernel = kernel
         self.kernel_sigma = kernel_sigma
-        self.blur_sigma = _check_range('blur_sigma', blur_sigma, 0.0, 50.0)
-        self.noise_sigma = _check_range('noise_sigma', noise_sigma, 0.0, 255.0)
-        self.poisson_peak = _check_range('poisson_peak', poisson_peak, 1e-3, 1e9)
-        self.jpeg_quality = _check_range('jpeg_quality', jpeg_quality, 1, 100)
-        self.blur_prob = _check_prob('blur_prob', blur_prob)
-        self.noise_prob = _check_prob('noise_prob', noise_prob)
-        self.poisson_prob = _check_prob('poisson_prob', poisson_prob)
-        self.jpeg_prob = _check_prob('jpeg_prob', jpeg_prob)
+        name = type(self).__name__
+        self.blur_sigma = check_range(name, 'blur_sigma', blur_sigma, 0.0, 50.0)
+        self.noise_sigma = check_range(name, 'noise_sigma', noise_sigma, 0.0, 255.0)
+        self.poisson_peak = check_range(name, 'poisson_peak', poisson_peak, 1e-3, 1e9)
+        self.jpeg_quality = check_range(name, 'jpeg_quality', jpeg_quality, 1, 100)
+        self.blur_prob = check_prob(name, 'blur_prob', blur_prob)
+        self.noise_prob = check_prob(name, 'noise_prob', noise_prob)
+        self.poisson_prob = check_prob(name, 'poisson_prob', poisson_prob)
+        self.jpeg_prob = check_prob(name, 'jpeg_prob', jpeg_prob)
         self.model_scale = model_scale
         self.deterministic = deterministic
         self.seed = int(seed)
@@ -125,16 +120,7 @@ class LowResDegrade(BaseTransform):
     # ------------------------------------------------------------------ helpers
     def _rng(self, results: dict):
         """A per-sample Generator (deterministic) or numpy's global RNG."""
-        if not self.deterministic:
-            return np.random
-        key = [self.seed]
-        for k in ('img_id', 'id'):
-            v = results.get(k)
-            if isinstance(v, (int, np.integer)) and v >= 0:
-                key.append(int(v))
-        if len(key) == 1:
-            key.append(zlib.crc32(str(results.get('img_path', '')).encode()))
-        return np.random.default_rng(key)
+        return sample_rng(results, self.deterministic, self.seed)
 
     def _downsample(self, img: np.ndarray, s: int, size: Tuple[int, int]) -> np.ndarray:
         """Downsample a float32 HxWxC image by ``s`` to ``size`` = (w, h)."""
@@ -144,7 +130,7 @@ class LowResDegrade(BaseTransform):
             return cv2.resize(img, size, interpolation=cv2.INTER_AREA)
         if self.kernel == 'gaussian':
             sigma = self.kernel_sigma if self.kernel_sigma is not None else 0.4 * s
-            img = cv2.GaussianBlur(img, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+            img = gaussian_blur(img, sigma)
             mode, antialias = 'bilinear', False
         else:
             mode, antialias = self.kernel, True
@@ -168,53 +154,20 @@ class LowResDegrade(BaseTransform):
                 raise ValueError(
                     f'LowResDegrade.{name}={value} does not divide the HR crop size '
                     f'(w={w}, h={h}); set TopdownAffine.input_size to a multiple of it')
-        squeeze = img.ndim == 2
-        x = img.astype(np.float32)
-        if squeeze:
-            x = x[..., None]
-        if self.blur_sigma is not None and rng.random() < self.blur_prob:
-            sigma = rng.uniform(*self.blur_sigma)
-            if sigma > 0:
-                x = cv2.GaussianBlur(x, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-                x = x.reshape(h, w, -1)
+        x = as_hwc_float(img)
+        sigma = draw_blur_sigma(rng, self.blur_sigma, self.blur_prob)
+        if sigma > 0:
+            x = gaussian_blur(x, sigma)
         x = self._downsample(x, s, (w // s, h // s)).reshape(h // s, w // s, -1)
         if ms != s:
             t = torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None]
             t = F.interpolate(t, size=(h // ms, w // ms), mode='bicubic', align_corners=False,
                               antialias=ms > s)
             x = t[0].permute(1, 2, 0).numpy()
-        if self.noise_sigma is not None and rng.random() < self.noise_prob:
-            x = x + rng.normal(0.0, rng.uniform(*self.noise_sigma), x.shape).astype(np.float32)
-        if self.poisson_peak is not None and rng.random() < self.poisson_prob:
-            peak = rng.uniform(*self.poisson_peak)
-            x = rng.poisson(np.clip(x, 0, 255) / 255.0 * peak).astype(np.float32) / peak * 255.0
-        lr = np.clip(np.round(x), 0, 255).astype(np.uint8)
-        if self.jpeg_quality is not None and rng.random() < self.jpeg_prob:
-            q = int(round(rng.uniform(*self.jpeg_quality)))
-            ok, buf = cv2.imencode('.jpg', lr, [int(cv2.IMWRITE_JPEG_QUALITY), q])
-            if ok:
-                lr = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED).reshape(lr.shape)
-        if squeeze:
-            lr = lr[..., 0]
-        elif lr.ndim == 3 and lr.shape[2] == 1 and img.ndim == 3:
-            lr = lr.reshape(lr.shape[0], lr.shape[1], 1)
-
-        if self.keep_hr:
-            results['img_hr'] = img
-        results['img'] = lr
-        results['img_shape'] = lr.shape[:2]
-        results['hr_input_size'] = (w, h)
-        results['input_size'] = (w // ms, h // ms)
-        results['sr_scale'] = ms
-        results['degrade_scale'] = s
-        results['coord_mode'] = 'hr_crop'
-        kpts = results.get('transformed_keypoints')
-        if isinstance(kpts, np.ndarray) and kpts.ndim >= 2:
-            results['hr_transformed_keypoints'] = kpts.copy()
-            kpts = kpts.astype(np.float32, copy=True)
-            kpts[..., :2] /= ms
-            results['transformed_keypoints'] = kpts
-        return results
+        x = add_noise(x, rng, self.noise_sigma, self.noise_prob, self.poisson_peak,
+                      self.poisson_prob)
+        lr = quantize_jpeg(x, rng, self.jpeg_quality, self.jpeg_prob)
+        return set_lr_results(results, img, like_input(lr, img), ms, s, self.keep_hr)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(scale={self.scales}, kernel={self.kernel!r}, '
