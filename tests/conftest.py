@@ -8,6 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# the package first, as a user's config does (custom_imports): on the default mmcv-lite install
+# its compat module supplies the mmcv.ops placeholder that `import mmpose.models` needs, so a
+# test module that imports MMPose before lrpose_mm also runs alone
+import lrpose_mm  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / 'shared' / 'data'
 COCO_MINI = SHARED_DATA / 'coco_mini'
