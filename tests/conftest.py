@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import lrpose_mm  # noqa: F401  first: on mmcv-lite it serves mmcv.ops before MMPose's models load
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / 'shared' / 'data'
 COCO_MINI = SHARED_DATA / 'coco_mini'

@@ -6,8 +6,6 @@ import pytest
 from mmengine.runner.checkpoint import save_checkpoint
 from mmpose.registry import MODELS
 
-import lrpose_mm  # noqa: F401  (mmcv-lite: placeholder mmcv.ops before MMPose's models load)
-
 from conftest import PY, ROOT
 
 
