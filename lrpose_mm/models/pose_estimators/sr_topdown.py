@@ -9,6 +9,7 @@ from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, Sampl
 from torch import Tensor
 
 from ..checkpoint_fit import CheckpointFit, load_pose_parts
+from ..teachers import build_teacher
 from ..utils import (
     POSE_PARTS,
     SR_PATHS,
@@ -99,7 +100,9 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                              f'got {pose_init_cfg!r}')
         self.pose_init_cfg = dict(pose_init_cfg) if pose_init_cfg is not None else None
         # outside the module tree: no checkpoint key, no optimizer entry, no DDP parameter
-        object.__setattr__(self, '_teacher', self._build_teacher(teacher, backbone, neck, head))
+        object.__setattr__(self, '_teacher', build_teacher(
+            teacher, dict(backbone=backbone, neck=neck, head=head), self.pose_init_cfg,
+            backbone_size_divisor, freeze_pose))
         check_sr_config(self, getattr(self.sr_neck, 'scale', None), codec_input_size(self),
                         getattr(self.sr_loss, 'feat_layers', None))
         if freeze_sr:
@@ -109,21 +112,6 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                 m.requires_grad_(False)
 
     # ------------------------------------------------------------- config
-    def _build_teacher(self, teacher: OptConfigType, backbone: ConfigType,
-                       neck: OptConfigType, head: OptConfigType):
-        """Build ``model.teacher`` with this model's pose configs (checked)."""
-        if teacher is None:
-            return None
-        if self.freeze_pose:
-            raise ValueError('model.teacher is for joint training: with freeze_pose=True the '
-                             'frozen pose network already judges the SR output')
-        cfg = dict(teacher)
-        if not cfg.get('checkpoint') and self.pose_init_cfg is not None:
-            cfg['checkpoint'] = self.pose_init_cfg['checkpoint']
-        cfg.update(backbone=backbone, neck=neck, head=head,
-                   size_divisor=self.backbone_size_divisor)
-        return MODELS.build(cfg)
-
     @property
     def teacher(self):
         """The frozen teacher (``model.teacher``), or None."""

@@ -149,3 +149,21 @@ class FrozenPoseTeacher(nn.Module):
                     losses['loss_teacher_pose'] = self.pose_weight * sum(
                         v for k, v in head_losses.items() if k.startswith('loss'))
         return losses
+
+
+def build_teacher(teacher: OptConfigType, pose_cfgs: Dict[str, OptConfigType],
+                  pose_init_cfg: Optional[dict], size_divisor: int = 1,
+                  freeze_pose: bool = False) -> Optional[FrozenPoseTeacher]:
+    """Build an estimator's ``model.teacher`` with the estimator's ``backbone``/
+    ``neck``/``head`` configs (``pose_cfgs``); its checkpoint defaults to
+    ``pose_init_cfg.checkpoint``. None without a teacher config."""
+    if teacher is None:
+        return None
+    if freeze_pose:
+        raise ValueError('model.teacher is for joint training: with freeze_pose=True the '
+                         'frozen pose network already judges the SR output')
+    cfg = dict(teacher)
+    if not cfg.get('checkpoint') and pose_init_cfg is not None:
+        cfg['checkpoint'] = pose_init_cfg['checkpoint']
+    cfg.update(pose_cfgs, size_divisor=size_divisor)
+    return MODELS.build(cfg)
