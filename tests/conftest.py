@@ -8,7 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import lrpose_mm  # noqa: F401  first: on mmcv-lite it serves mmcv.ops before MMPose's models load
+# the package first, as a user's config does (custom_imports): on the default mmcv-lite install
+# its compat module supplies the mmcv.ops placeholder that `import mmpose.models` needs, so a
+# test module that imports MMPose before lrpose_mm also runs alone
+import lrpose_mm  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / 'shared' / 'data'
