@@ -13,9 +13,12 @@ import json
 import os
 import pickle
 import tempfile
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional
+from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Union
 
 import numpy as np
+
+#: image file extensions read as images (frame folders, backgrounds, the demo), lower case
+IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 
 
 @contextlib.contextmanager
@@ -56,9 +59,20 @@ def atomic_pickle_dump(obj: Any, path: str) -> str:
         path, lambda f: pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def atomic_json_dump(obj: Any, path: str) -> str:
+def json_default(obj: Any) -> Any:
+    """``json.dump``'s ``default`` for numpy values: arrays as lists, scalars as numbers."""
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, np.generic):
+        return obj.item()
+    raise TypeError(f'{type(obj).__name__} is not JSON serialisable')
+
+
+def atomic_json_dump(obj: Any, path: str, indent: Union[int, str, None] = 1) -> str:
+    """Write ``obj`` as JSON (numpy arrays and scalars included) so that
+    readers see the old or new file."""
     return _atomic_write(
-        path, lambda f: json.dump(obj, f, indent=1, sort_keys=False), 'w')
+        path, lambda f: json.dump(obj, f, indent=indent, default=json_default), 'w')
 
 
 def atomic_bytes_dump(data: bytes, path: str) -> str:

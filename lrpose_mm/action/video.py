@@ -17,7 +17,7 @@ from typing import Iterator, List, Optional, Tuple
 import cv2
 import numpy as np
 
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+from ..fileio import IMAGE_EXTS
 
 
 class VideoReadError(IOError):

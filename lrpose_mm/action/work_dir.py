@@ -20,32 +20,18 @@ from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from ..datasets.synthetic.ownership import claim_output_dir, only_names
+from ..datasets.synthetic.ownership import claim_output_dir
 from ..fileio import atomic_json_dump, atomic_npz_dump, changed_settings, load_npz
 
 logger = logging.getLogger('lrpose_mm.action')
 
 OWNER = 'lrpose_mm.action.extract'
-#: what a work folder of an earlier version (before ownership markers) held
-_LEGACY_NAMES = ('settings.json', 'videos', 'failed', 'extract.log', 'report.json')
 ARRAY_KEYS = ('keypoint', 'keypoint_score')
 SHAPE_KEYS = ('img_shape', 'original_shape')
 
 
 class SettingsMismatchError(RuntimeError):
     """The work folder holds results made with different settings."""
-
-
-def _is_legacy_work_dir(folder: str) -> bool:
-    """A work folder of an earlier version: its settings.json (with the
-    model fingerprint) and nothing but its own files and folders."""
-    try:
-        with open(os.path.join(folder, 'settings.json')) as f:
-            settings = json.load(f)
-    except (OSError, ValueError):
-        return False
-    return isinstance(settings, dict) and {'version', 'model'} <= set(settings) and \
-        only_names(folder, _LEGACY_NAMES + (r'\..*\.tmp', ))
 
 
 class ExtractWorkDir:
@@ -58,7 +44,7 @@ class ExtractWorkDir:
     """
 
     def __init__(self, root: str):
-        self.root = claim_output_dir(root, OWNER, legacy=_is_legacy_work_dir)
+        self.root = claim_output_dir(root, OWNER)
         self.videos = os.path.join(self.root, 'videos')
         self.failed = os.path.join(self.root, 'failed')
         os.makedirs(self.videos, exist_ok=True)

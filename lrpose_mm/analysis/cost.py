@@ -1,7 +1,5 @@
-"""Cost figures: parameters, FLOPs (mmengine.analysis) and CPU throughput measured side by side."""
-import statistics
-import time
-from typing import Callable, Dict, Tuple
+"""Cost figures: parameters and FLOPs as mmengine.analysis counts them."""
+from typing import Dict, Tuple
 
 import torch
 import torch.nn as nn
@@ -42,21 +40,3 @@ def estimator_complexity(estimator: nn.Module, input_hw: Tuple[int, int]) -> Dic
     estimator.train(was_training)
     return out
 
-
-@torch.no_grad()
-def throughput_side_by_side(runs: Dict[str, Tuple[Callable, torch.Tensor]], rounds: int = 5,
-                            warmup: int = 1) -> Dict[str, float]:
-    """Images per second of each ``fn(batch)``, interleaving the runs round by round.
-
-    Interleaving makes machine noise hit every entry alike, so ratios between
-    entries are meaningful even on a busy machine. Returns the median per entry.
-    """
-    times: Dict[str, list] = {k: [] for k in runs}
-    for r in range(warmup + rounds):
-        for name, (fn, batch) in runs.items():
-            t0 = time.perf_counter()
-            fn(batch)
-            dt = time.perf_counter() - t0
-            if r >= warmup:
-                times[name].append(dt)
-    return {k: runs[k][1].shape[0] / statistics.median(v) for k, v in times.items()}

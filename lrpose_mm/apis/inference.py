@@ -12,11 +12,12 @@ serves any top-down estimator, including ``SRTopdownPoseEstimator``.
 :func:`inference_topdown_per_frame` is the per-frame reference loop, and
 :func:`compare_batched_vs_per_frame` times both on the same crops in one run.
 """
-import time
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
+
+from ..analysis.timing import interleaved_times
 
 ImageLike = Union[np.ndarray, str]
 
@@ -251,20 +252,17 @@ def compare_batched_vs_per_frame(model: torch.nn.Module,
         sub = None if bboxes_per_img is None else bboxes_per_img[:k]
         inference_topdown_per_frame(model, imgs[:k], sub)
         inference_topdown_batched(model, imgs[:k], sub, batch_size)
-    t_batched, t_frame = [], []
-    res_b = res_f = None
-    for _ in range(max(1, repeats)):
-        t0 = time.perf_counter()
-        res_f = inference_topdown_per_frame(model, imgs, bboxes_per_img)
-        t_frame.append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        res_b = inference_topdown_batched(model, imgs, bboxes_per_img,
-                                          batch_size)
-        t_batched.append(time.perf_counter() - t0)
+    res: Dict[str, Any] = {}
+    times = interleaved_times(dict(
+        per_frame=lambda: res.update(per_frame=inference_topdown_per_frame(
+            model, imgs, bboxes_per_img)),
+        batched=lambda: res.update(batched=inference_topdown_batched(
+            model, imgs, bboxes_per_img, batch_size))), rounds=max(1, repeats), warmup=0)
+    res_b, res_f = res['batched'], res['per_frame']
     kb, _ = _flat_arrays(res_b)
     kf, _ = _flat_arrays(res_f)
     diff = float(np.abs(kb - kf).max()) if kb.size else 0.0
-    tb, tf = min(t_batched), min(t_frame)
+    tb, tf = min(times['batched']), min(times['per_frame'])
     return dict(
         n_images=len(imgs),
         n_crops=int(n_crops),

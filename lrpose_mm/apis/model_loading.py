@@ -3,6 +3,7 @@ from typing import Optional, Union
 
 import torch
 from mmengine.config import Config
+from mmengine.runner.checkpoint import CheckpointLoader
 
 from ..models.checkpoint_fit import check_checkpoint_fits
 
@@ -22,7 +23,6 @@ def init_pose_model(config: Union[str, Config],
     turns that into a warning. ``dataset_meta`` comes from the checkpoint when
     it has one (as in MMPose), else from the config.
     """
-    from mmengine.runner.checkpoint import _load_checkpoint
     from mmpose.apis import init_model
     if isinstance(config, str):
         config = Config.fromfile(config)
@@ -33,10 +33,7 @@ def init_pose_model(config: Union[str, Config],
     model = init_model(config, None, device=device)
     if checkpoint is None:
         return model
-    ckpt = _load_checkpoint(checkpoint, map_location='cpu')
-    if not isinstance(ckpt, dict):
-        raise ValueError(f'checkpoint {checkpoint!r} is not a state dict or an mmengine '
-                         f'checkpoint (got {type(ckpt).__name__})')
+    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     fit, state = check_checkpoint_fits(
         model, ckpt, f'checkpoint {checkpoint!r}', allow_partial=allow_partial,
         hint='pass the checkpoint trained with this config, or allow_partial=True')

@@ -1,12 +1,11 @@
 """PyTorch and onnxruntime throughput of the same network on the same crops."""
 import os
-import statistics
 import tempfile
-import time
 from typing import Callable, Dict, Optional, Tuple
 
 import torch
 
+from ..analysis import throughput_side_by_side
 from .onnx_export import TensorModeNetwork, export_onnx, network_input_size, onnx_parity
 from .ort_backend import OnnxRuntimeNetwork
 
@@ -19,7 +18,7 @@ def onnxruntime_callable(model: torch.nn.Module, path: str = 'sr',
     The path is exported to ``onnx_file`` (default: a temporary file, removed
     once the session holds the model) and checked against PyTorch
     (:func:`onnx_parity`). Use ``fn`` beside ``lambda t: model(t, None,
-    mode='tensor')`` in an interleaved timer such as the cost tool's.
+    mode='tensor')`` in :func:`~lrpose_mm.analysis.throughput_side_by_side`.
     """
     tmp_dir = None
     if onnx_file is None:
@@ -43,7 +42,8 @@ def backend_throughput(model: torch.nn.Module, path: str = 'sr', batch_size: int
                        num_threads: Optional[int] = None) -> Dict[str, float]:
     """Images/s of PyTorch and onnxruntime on the same crops, timed round by round.
 
-    Interleaving makes machine noise hit both backends alike. ``num_threads``
+    Interleaved (:func:`~lrpose_mm.analysis.throughput_side_by_side`), so
+    machine noise hits both backends alike. ``num_threads``
     sets both torch's and onnxruntime's intra-op threads (None: torch's
     current setting). Returns ``pytorch_img_s``, ``onnxruntime_img_s``,
     ``speedup`` (ORT / PyTorch) and the parity figures.
@@ -55,17 +55,12 @@ def backend_throughput(model: torch.nn.Module, path: str = 'sr', batch_size: int
     batch = torch.randn(batch_size, 3, h, w)
     saved = torch.get_num_threads()
     torch.set_num_threads(threads)
-    times: Dict[str, list] = dict(pytorch=[], onnxruntime=[])
     try:
-        for r in range(warmup + rounds):
-            for name, fn in (('pytorch', net), ('onnxruntime', ort_fn)):
-                t0 = time.perf_counter()
-                fn(batch)
-                if r >= warmup:
-                    times[name].append(time.perf_counter() - t0)
+        img_s = throughput_side_by_side(dict(pytorch=(net, batch), onnxruntime=(ort_fn, batch)),
+                                        rounds=rounds, warmup=warmup)
     finally:
         torch.set_num_threads(saved)
-    out = {f'{k}_img_s': batch_size / statistics.median(v) for k, v in times.items()}
+    out = {f'{k}_img_s': v for k, v in img_s.items()}
     out['speedup'] = out['onnxruntime_img_s'] / out['pytorch_img_s']
     out.update(parity, threads=threads, batch_size=batch_size)
     return out

@@ -8,19 +8,25 @@ and by value), and :func:`enforce_fit` turns a poor fit into a
 :class:`CheckpointMismatchError` naming the fraction loaded and example keys,
 or, when the caller explicitly allows a partial load, into a loud warning.
 """
+import re
 import warnings
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from mmengine.logging import print_log
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from .utils import POSE_PARTS
 
 #: key suffixes a checkpoint may lack without harm (BatchNorm step counters,
 #: which older checkpoints do not carry and which do not affect the output)
 ALLOWED_MISSING_SUFFIXES = ('num_batches_tracked', )
 
-#: prefix that ``SizeDivisorWrapper`` (lrpose_mm < 0.2) gave the backbone
-LEGACY_BACKBONE_PREFIX = 'backbone.backbone.'
+#: mmengine's default ``revise_keys``: drop the ``module.`` of (Distributed)DataParallel
+MODULE_PREFIX = ((r'^module\.', ''), )
+
+RevisedKeys = Sequence[Tuple[str, str]]
 
 
 class CheckpointMismatchError(ValueError):
@@ -65,24 +71,23 @@ class CheckpointFit:
         return '; '.join(parts)
 
 
-def strip_prefix(state_dict: Mapping[str, torch.Tensor], prefix: str) -> Dict[str, torch.Tensor]:
-    """Keys with a leading ``prefix`` removed (others kept), like mmengine's revise_keys."""
-    return {(k[len(prefix):] if k.startswith(prefix) else k): v for k, v in state_dict.items()}
-
-
-def rename_legacy_backbone_keys(state_dict: Mapping[str, torch.Tensor],
-                                model_keys: Iterable[str]) -> Dict[str, torch.Tensor]:
-    """Map ``backbone.backbone.*`` (checkpoints saved with ``SizeDivisorWrapper``)
-    to ``backbone.*`` when the model has no ``backbone.backbone`` module."""
-    model_keys = set(model_keys)
-    if any(k.startswith(LEGACY_BACKBONE_PREFIX) for k in model_keys):
-        return dict(state_dict)
-    out = {}
-    for k, v in state_dict.items():
-        if k.startswith(LEGACY_BACKBONE_PREFIX):
-            k = 'backbone.' + k[len(LEGACY_BACKBONE_PREFIX):]
-        out[k] = v
+def revise_keys(state_dict: Mapping[str, torch.Tensor],
+                revise: RevisedKeys = MODULE_PREFIX) -> Dict[str, torch.Tensor]:
+    """The tensors of ``state_dict`` with keys revised as mmengine's
+    ``load_checkpoint(revise_keys=...)`` does: ``re.sub(pattern, repl, key)``
+    for each pair in turn. Non-tensor entries are dropped."""
+    out = {k: v for k, v in state_dict.items() if torch.is_tensor(v)}
+    for pattern, repl in revise:
+        out = {re.sub(pattern, repl, k): v for k, v in out.items()}
     return out
+
+
+def checkpoint_state(checkpoint: Mapping, source: str = 'the checkpoint') -> Mapping:
+    """The state dict of a loaded checkpoint (its ``state_dict``, or itself)."""
+    if not isinstance(checkpoint, Mapping):
+        raise ValueError(f'{source} is not a state dict or an mmengine checkpoint (got '
+                         f'{type(checkpoint).__name__})')
+    return checkpoint.get('state_dict', checkpoint)
 
 
 def compare_state_dicts(model_state: Mapping[str, torch.Tensor],
@@ -140,14 +145,48 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint: Mapping, source: s
                           allow_partial: bool = False, hint: Optional[str] = None
                           ) -> Tuple[CheckpointFit, Dict[str, torch.Tensor]]:
     """Check a loaded checkpoint (dict with ``state_dict`` or a state dict)
-    against ``model`` the way mmengine will load it (``module.`` stripped,
-    legacy ``backbone.backbone.*`` keys renamed); see :func:`enforce_fit`.
+    against ``model`` the way mmengine will load it (``module.`` stripped);
+    see :func:`enforce_fit`.
 
     Returns the fit and the revised state dict.
     """
-    state = checkpoint.get('state_dict', checkpoint)
-    state = strip_prefix({k: v for k, v in state.items() if torch.is_tensor(v)}, 'module.')
-    own = model.state_dict()
-    state = rename_legacy_backbone_keys(state, own)
-    fit = enforce_fit(compare_state_dicts(own, state), source, allow_partial, hint)
+    state = revise_keys(checkpoint_state(checkpoint, source))
+    fit = enforce_fit(compare_state_dicts(model.state_dict(), state), source, allow_partial, hint)
     return fit, state
+
+
+def load_pose_parts(model: torch.nn.Module,
+                    checkpoint: str,
+                    source: str,
+                    prefix: str = '',
+                    rename: Optional[Mapping[str, str]] = None,
+                    parts: Sequence[str] = POSE_PARTS,
+                    strict: bool = True,
+                    hint: Optional[str] = None,
+                    map_location: str = 'cpu') -> CheckpointFit:
+    """Load the ``parts`` (top-level modules) of ``model`` from a checkpoint file.
+
+    The file is read by mmengine's ``CheckpointLoader`` (paths, URLs,
+    ``open-mmlab://``, ...). Keys are revised as mmengine's ``revise_keys``:
+    a leading ``module.`` is dropped; with ``prefix`` only the keys under it
+    are kept, the prefix stripped; ``rename`` maps key prefixes (e.g.
+    ``{'keypoint_head.': 'head.'}``), in order. Only keys of ``parts`` count,
+    on both sides. The checkpoint must fit those parts (:func:`enforce_fit`:
+    otherwise a :class:`CheckpointMismatchError` names the fraction of the
+    weights it supplies); ``strict=False`` loads the matching tensors with a
+    loud warning instead. ``source`` names the checkpoint in messages.
+    """
+    loaded = CheckpointLoader.load_checkpoint(checkpoint, map_location=map_location)
+    state = revise_keys(checkpoint_state(loaded, f'{source} {checkpoint!r}'))
+    if prefix:
+        state = {k: v for k, v in state.items() if k.startswith(prefix)}
+    revise = [(f'^{re.escape(prefix)}', '')] if prefix else []
+    revise += [(f'^{re.escape(old)}', new) for old, new in (rename or {}).items()]
+    state = {k: v for k, v in revise_keys(state, revise).items() if k.split('.')[0] in parts}
+    own = {k: v for k, v in model.state_dict().items() if k.split('.')[0] in parts}
+    fit = enforce_fit(compare_state_dicts(own, state), f'{source} {checkpoint!r}',
+                      allow_partial=not strict, hint=hint)
+    model.load_state_dict({k: state[k] for k in fit.loaded}, strict=False)
+    print_log(f'{source}: loaded {len(fit.loaded)} tensors ({100 * fit.fraction:.1f}% of '
+              f'{"/".join(parts)}) from {checkpoint}', logger='current')
+    return fit

@@ -1,6 +1,6 @@
 """Small helpers shared by the SR modules: coordinates, normalisation, weights."""
 from contextlib import contextmanager
-from typing import Iterator, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -11,6 +11,8 @@ from torch import Tensor
 COORD_MODES = ('hr_crop', 'lr_crop')
 #: the two paths of resolution-adaptive inference (metainfo ``sr_path``)
 SR_PATHS = ('sr', 'direct')
+#: the top-level modules of a top-down pose network (MMPose's key names)
+POSE_PARTS = ('backbone', 'neck', 'head')
 
 
 def sr_to_input_coords(keypoints: Union[np.ndarray, Tensor], sr_hw: Sequence[int],
@@ -175,3 +177,33 @@ def forward_padded(backbone: nn.Module, x: Tensor, size_divisor: int = 1):
     cropped = tuple(o[..., :-(-h * o.shape[-2] // hp), :-(-w * o.shape[-1] // wp)]
                     for o in ((outs, ) if single else outs))
     return cropped[0] if single else cropped
+
+
+@contextmanager
+def capture_outputs(module: nn.Module, names: Optional[Sequence[str]]
+                    ) -> Iterator[Dict[str, List[Tensor]]]:
+    """Record the tensor outputs of ``module``'s named submodules during a forward pass."""
+    store: Dict[str, List[Tensor]] = {}
+    modules = dict(module.named_modules())
+    handles = []
+    for n in names or ():
+        def hook(_m, _i, out, n=n):
+            outs = out if isinstance(out, (list, tuple)) else [out]
+            store[n] = [o for o in outs if isinstance(o, Tensor)]
+        handles.append(modules[n].register_forward_hook(hook))
+    try:
+        yield store
+    finally:
+        for h in handles:
+            h.remove()
+
+
+@contextmanager
+def head_outputs_as_features(head: nn.Module) -> Iterator[None]:
+    """Let ``head.predict`` take precomputed head outputs (its ``forward``
+    becomes the identity), so flip test and decoding stay MMPose's own."""
+    head.forward = lambda feats: feats
+    try:
+        yield
+    finally:
+        del head.forward

@@ -240,17 +240,3 @@ def test_work_dir_of_the_user_is_refused(pose_model, video, tmp_path):
                  work_dir=str(mine))
     assert sorted(p.relative_to(mine) for p in mine.rglob('*')) == before
     assert not (tmp_path / 'o.pkl').exists()
-
-
-def test_work_dir_of_an_earlier_version_is_adopted(pose_model, video, tmp_path):
-    """A work folder written before the ownership marker (settings.json with a
-    model fingerprint, old .pkl results) is recognised: with overwrite its own
-    results are redone; the old .pkl is never opened."""
-    old = tmp_path / 'skel_work'
-    (old / 'videos').mkdir(parents=True)
-    (old / 'settings.json').write_text(json.dumps(dict(version=1, model='abc')))
-    (old / 'videos' / 'x-0123456789.pkl').write_bytes(b'not even a pickle')
-    s = _extract(pose_model, [dict(path=str(video), label=0)], tmp_path / 'skel.pkl',
-                 overwrite=True)
-    assert s['num_ok'] == 1 and s['num_resumed'] == 0
-    assert (old / '.lrpose_mm-generated.json').is_file()

@@ -145,12 +145,13 @@ def test_people_replaces_only_its_own_output_and_only_with_overwrite(tmp_path):
     assert ann['info']['cache_key'] == second['cache_key']
 
 
-def test_people_adopts_its_unmarked_output_of_an_earlier_version(tmp_path):
-    first = generate_coco_people(str(tmp_path), 2, seed=0, **PEOPLE)
+def test_people_refuses_its_own_output_without_the_marker(tmp_path):
+    generate_coco_people(str(tmp_path), 2, seed=0, **PEOPLE)
     (tmp_path / MARKER).unlink()
-    again = generate_coco_people(str(tmp_path), 2, seed=0, **PEOPLE)
-    assert again['cached'] and again['cache_key'] == first['cache_key']
-    assert (tmp_path / MARKER).exists()
+    before = _listing(tmp_path)
+    with pytest.raises(NotOwnedError, match='is not empty and was not written by'):
+        generate_coco_people(str(tmp_path), 2, seed=0, **PEOPLE)
+    assert _listing(tmp_path) == before
 
 
 def test_actions_overwrite_keeps_foreign_files_and_cleans_own_temporaries(tmp_path):
@@ -197,14 +198,15 @@ def test_action_clip_cache_cannot_run_code(tmp_path, planted):
     meta = A.generate_action_dataset(str(tmp_path), **ACTIONS)
     assert not proof.exists()
     assert meta['num_generated'] == 1
-    assert not (tmp_path / 'clips' / f'{name}.pkl').exists()
+    assert (tmp_path / 'clips' / f'{name}.pkl').exists() == (planted == 'pickle')  # not ours: kept
     rec = A.load_clip_record(str(tmp_path / 'clips' / f'{name}.npz'))
     assert rec['name'] == name and rec['keypoints_hr'].shape == (4, 17, 2)
 
 
-def test_actions_adopts_its_unmarked_output_of_an_earlier_version(tmp_path):
+def test_actions_refuses_its_own_output_without_the_marker(tmp_path):
     A.generate_action_dataset(str(tmp_path), **ACTIONS)
     (tmp_path / MARKER).unlink()
-    meta = A.generate_action_dataset(str(tmp_path), **ACTIONS)
-    assert (meta['num_generated'], meta['num_cached']) == (0, 1)
-    assert (tmp_path / MARKER).exists()
+    before = _listing(tmp_path)
+    with pytest.raises(NotOwnedError, match='is not empty and was not written by'):
+        A.generate_action_dataset(str(tmp_path), **ACTIONS)
+    assert _listing(tmp_path) == before

@@ -128,36 +128,39 @@ def test_demo_existing_outputs_need_overwrite(tmp_path, demo, model_files, via_s
 
 
 def test_demo_draws_small_input_on_a_readable_canvas(tmp_path, demo, model_files):
-    """A 160x90 input is drawn at --draw-height (720) x 16:9; the JSON stays in input pixels."""
+    """A 160x90 input is drawn with its short side at --draw-short-side (480), 854x480;
+    the JSON stays in input pixels."""
     img = _small_image(tmp_path)
     (tmp_path / 'tracks.json').write_text(json.dumps(dict(
         format='lrpose_mm.tracks.v1', frames={'0': [[60, 10, 100, 85, 0]]})))
     common = [*model_files, str(img), '--kpt-thr', '0', '--tracks', str(tmp_path / 'tracks.json')]
     big = demo.main([*common, '--out-dir', str(tmp_path / 'big')])
-    small = demo.main([*common, '--out-dir', str(tmp_path / 'small'), '--draw-height', '0'])
-    assert cv2.imread(big['output']).shape == (720, 1280, 3)
+    small = demo.main([*common, '--out-dir', str(tmp_path / 'small'), '--draw-short-side', '0'])
+    assert cv2.imread(big['output']).shape == (480, 854, 3)
     assert cv2.imread(small['output']).shape == (90, 160, 3)
     res_big, res_small = (json.loads((tmp_path / d / 'results_000000.json').read_text())
                           for d in ('big', 'small'))
     assert res_big['instance_info'] == res_small['instance_info']
     kpts = np.asarray(res_big['instance_info'][0]['keypoints'])
     box = res_big['instance_info'][0]['bbox'][0]
-    assert kpts.shape == (17, 2) and box == [60, 10, 100, 85]   # input pixels, not x8
-    # the box is drawn on the canvas at 8x its input-pixel position
+    assert kpts.shape == (17, 2) and box == [60, 10, 100, 85]   # input pixels, not x5.3
+    # the box is drawn on the canvas at 5.3x its input-pixel position
     vis = cv2.imread(big['output']).astype(int)
-    canvas = cv2.resize(cv2.imread(str(img)), (1280, 720), interpolation=cv2.INTER_LINEAR)
+    canvas = cv2.resize(cv2.imread(str(img)), (854, 480), interpolation=cv2.INTER_LINEAR)
+    sx, sy = 854 / 160, 480 / 90
     changed = np.abs(vis - canvas).sum(-1) > 60
-    left = changed[8 * 10 + 5:8 * 85 - 5, 8 * 60 - 2:8 * 60 + 3].any(axis=1)
+    x = round(sx * 60)
+    left = changed[round(sy * 10) + 5:round(sy * 85) - 5, x - 2:x + 3].any(axis=1)
     assert left.mean() > 0.9
-    assert not changed[:, :8 * 60 - 40].any() or kpts[:, 0].min() < 55
+    assert not changed[:, :x - 27].any() or kpts[:, 0].min() < 55
 
 
-def test_demo_draw_height_must_not_be_negative(tmp_path, demo, model_files, capsys):
+def test_demo_draw_short_side_must_not_be_negative(tmp_path, demo, model_files, capsys):
     img = _small_image(tmp_path)
     with pytest.raises(SystemExit):
         demo.main([*model_files, str(img), '--out-dir', str(tmp_path / 'o'),
-                   '--draw-height', '-1'])
-    assert '--draw-height' in capsys.readouterr().err
+                   '--draw-short-side', '-1'])
+    assert '--draw-short-side' in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- extraction --out

@@ -100,17 +100,6 @@ def test_hrnet_runs_at_lr_sizes(lr_hw):
             model(torch.randn(1, 3, 32, 24), None, mode='tensor')
 
 
-def test_legacy_wrapped_backbone_keys_still_load(tmp_path):
-    zoo_state = _zoo_checkpoint(tmp_path / 'zoo.pth')
-    legacy = {('backbone.backbone.' + k[len('backbone.'):] if k.startswith('backbone.') else k): v
-              for k, v in zoo_state.items()}
-    model = MODELS.build(_sr_model_cfg())
-    result = model.load_state_dict(legacy, strict=True)
-    assert not result.missing_keys and not result.unexpected_keys
-    assert set(model.state_dict()) == set(zoo_state)  # renamed back to MMPose's key names
-    _assert_same_tensors(model.state_dict(), zoo_state, list(zoo_state))
-
-
 def test_pose_init_cfg_refuses_another_architecture(tmp_path):
     _zoo_checkpoint(tmp_path / 'resnet.pth', backbone=RESNET, in_channels=64)
     model = MODELS.build(_sr_model_cfg(pose_init_cfg=dict(checkpoint=str(tmp_path / 'resnet.pth'))))
@@ -140,3 +129,19 @@ def test_runner_hook_and_init_pose_model_refuse_a_misfit(tmp_path, tiny_topdown_
         init_pose_model(str(tiny_topdown_cfg), str(tmp_path / 'hrnet.pth'))
     with pytest.warns(UserWarning, match='PARTIAL CHECKPOINT LOAD'):
         init_pose_model(str(tiny_topdown_cfg), str(tmp_path / 'hrnet.pth'), allow_partial=True)
+
+
+def test_pose_checkpoint_prefix_and_rename_select_a_sub_model(tmp_path):
+    zoo_state = _zoo_checkpoint(tmp_path / 'zoo.pth')
+    # a DataParallel-saved checkpoint holding two networks, the wanted one with old head names
+    state = {f'module.other.{k}': torch.zeros_like(v) for k, v in zoo_state.items()}
+    state.update({'module.teacher.' + k.replace('head.', 'keypoint_head.', 1): v
+                  for k, v in zoo_state.items()})
+    torch.save(dict(state_dict=state), tmp_path / 'two.pth')
+    model = MODELS.build(_sr_model_cfg())
+    fit = model.load_pose_checkpoint(str(tmp_path / 'two.pth'), prefix='teacher.',
+                                     rename={'keypoint_head.': 'head.'})
+    assert fit.complete and fit.fraction == 1.0
+    _assert_same_tensors(model.state_dict(), zoo_state, list(zoo_state))
+    with pytest.raises(CheckpointMismatchError, match=r'two.pth.*supplies \d+\.\d% .*head\.'):
+        model.load_pose_checkpoint(str(tmp_path / 'two.pth'), prefix='teacher.')

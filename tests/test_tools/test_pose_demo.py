@@ -1,6 +1,7 @@
 """tools/demo/pose_demo.py on a small generated image and video; tools/deploy/export_onnx.py."""
 import importlib.util
 import json
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -69,7 +70,8 @@ def test_demo_image_with_tracks_and_sr_panel(tmp_path, tools, model_files):
     img = _image_and_tracks(tmp_path)
     summary = demo.main([*model_files, str(tmp_path / 'people.png'), '--out-dir',
                          str(tmp_path / 'out'), '--tracks', str(tmp_path / 'tracks.json'),
-                         '--show-sr', '--sr-slots', '2', '--kpt-thr', '0', '--draw-height', '0'])
+                         '--show-sr', '--sr-slots', '2', '--kpt-thr', '0',
+                         '--draw-short-side', '0'])
     assert summary['paths'] == {'sr': 1, 'direct': 1}
     vis = cv2.imread(summary['output'])
     # the frame plus a panel of LR | SR tiles, 2 slots of frame height / 2
@@ -105,6 +107,63 @@ def test_demo_video_full_frame(tmp_path, tools, model_files):
     assert n == 5
     res = json.loads((tmp_path / 'out' / 'results_clip.json').read_text())
     assert [r['frame_id'] for r in res['instance_info']] == list(range(5))
+
+
+def _frame_size(path):
+    cap = cv2.VideoCapture(path)
+    ok, frame = cap.read()
+    cap.release()
+    assert ok, path
+    return frame.shape[:2]
+
+
+def test_demo_draws_small_video_at_a_readable_size(tmp_path, tools, model_files):
+    demo, _ = tools
+    path = str(tmp_path / 'tiny.mp4')
+    w = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), 10, (160, 90))
+    for t in range(3):
+        w.write(draw_people([(60 + 2 * t, 8, 90 + 2 * t, 84)], size=(90, 160))[0])
+    w.release()
+    summary = demo.main([*model_files, path, '--out-dir', str(tmp_path / 'out')])
+    assert summary['frames'] == 3
+    assert _frame_size(summary['output']) == (480, 854)   # short side 90 -> 480, even
+    res = json.loads((tmp_path / 'out' / 'results_tiny.json').read_text())
+    inst = [i for r in res['instance_info'] for i in r['instances']]
+    np.testing.assert_allclose([i['bbox'][0] for i in inst], [[0, 0, 160, 90]] * 3, atol=1)
+    summary = demo.main([*model_files, path, '--out-dir', str(tmp_path / 'raw'),
+                         '--draw-short-side', '0'])
+    assert _frame_size(summary['output']) == (90, 160)
+    raw = json.loads((tmp_path / 'raw' / 'results_tiny.json').read_text())
+    assert raw['instance_info'] == res['instance_info']   # the JSON stays in input pixels
+
+
+def test_drawer_puts_keypoints_at_scaled_positions(tools):
+    from mmengine.structures import InstanceData
+    from mmpose.structures import PoseDataSample
+
+    from lrpose_mm.datasets.metainfo import coco_metainfo
+    demo, _ = tools
+    model = SimpleNamespace(dataset_meta=coco_metainfo(),
+                            head=SimpleNamespace(decoder=SimpleNamespace(input_size=(48, 64))))
+    args = SimpleNamespace(radius=3, thickness=1, kpt_thr=0.3, draw_short_side=480,
+                           show_sr=False, sr_slots=1)
+    draw = demo.Drawer(model, args)
+    kp = np.zeros((1, 17, 2), np.float32)
+    kp[0, 0], kp[0, 16] = (20, 10), (140, 80)   # nose, right ankle: not linked
+    scores = np.zeros((1, 17), np.float32)
+    scores[0, [0, 16]] = 1
+    sample = PoseDataSample(pred_instances=InstanceData(keypoints=kp, keypoint_scores=scores))
+    frame = np.zeros((90, 160, 3), np.uint8)
+    out = draw(frame, [sample])
+    assert out.shape == (480, 854, 3)
+    sx, sy = 854 / 160, 480 / 90
+    for x, y in ((20, 10), (140, 80)):
+        cx, cy = int(round((x + 0.5) * sx - 0.5)), int(round((y + 0.5) * sy - 0.5))
+        assert out[cy - 1:cy + 2, cx - 1:cx + 2].any(), (x, y)   # drawn where scaled
+        assert not out[y, x].any()                               # not at the input position
+    assert np.asarray(sample.pred_instances.keypoints)[0, 16].tolist() == [140, 80]  # untouched
+    assert draw.canvas_size(np.zeros((600, 300, 3))) == (480, 960)   # portrait: width is short
+    assert draw.canvas_size(np.zeros((500, 700, 3))) == (700, 500)   # large enough: as is
 
 
 def test_demo_onnxruntime_backend_matches_pytorch(tmp_path, tools, model_files):

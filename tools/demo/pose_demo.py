@@ -4,7 +4,7 @@
         [--tracks TRACKS.json | --det-config DET.py --det-checkpoint DET.pth]  # else full frame
         [--size-threshold PX | --always-sr] [--show-sr]
         [--backend onnxruntime --onnx-prefix work_dirs/onnx/pdsr]
-        [--draw-height 720] [--overwrite]
+        [--draw-short-side 480] [--overwrite]
 
 Like MMPose's ``demo/topdown_demo_with_mmdet.py``: person boxes come from a track
 file (``lrpose_mm.tracks.v1``), an MMDetection detector (config + local checkpoint)
@@ -15,9 +15,10 @@ folder) and ``OUT/results_<name>.json`` (MMPose's prediction format, plus each
 person's ``sr_path`` and ``track_id``). ``--show-sr`` adds a panel with the LR crop
 and its super-resolved crop for the first SR-path people of each frame.
 
-A small input (the use case: people of 20-40 px) is drawn on a canvas scaled up to
-``--draw-height`` pixels, so that the skeletons stay readable; the JSON keeps the
-coordinates of the input's pixels. The demo never writes over its input, and
+A small input (the use case: people of 20-40 px) is drawn on the frame scaled up so
+that its short side is ``--draw-short-side`` pixels (a 160x90 video is drawn at
+854x480), so that the skeletons stay readable; the JSON keeps the coordinates of the
+input's pixels. The demo never writes over its input, and
 replaces an existing output (``OUT/<name>.jpg``, ``OUT/results_<name>.json``) only
 with ``--overwrite``; ``--out-dir`` is resolved (symlinks followed) before both checks.
 """
@@ -25,12 +26,11 @@ import argparse
 import json
 import os
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
 
-IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 VIDEO_EXTS = ('.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg')
 
 
@@ -47,9 +47,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--out-dir', required=True, help='folder for the picture/video and the JSON')
     p.add_argument('--overwrite', action='store_true',
                    help='replace existing outputs of the same name in --out-dir (never the input)')
-    p.add_argument('--draw-height', type=int, default=720,
-                   help='draw on a canvas scaled up to this height when the input is smaller '
-                        '(0: draw at the input size); the JSON stays in input pixels')
+    p.add_argument('--draw-short-side', type=int, default=480,
+                   help='draw on the frame scaled up so that its short side is this many '
+                        'pixels, when it is smaller (0: draw at the input size); the JSON '
+                        'stays in input pixels')
     src = p.add_mutually_exclusive_group()
     src.add_argument('--tracks', help='track file (lrpose_mm.tracks.v1); frame 0 for an image')
     src.add_argument('--det-config', help='MMDetection config for person boxes')
@@ -99,8 +100,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.error('--size-threshold must be > 0')
     if not args.fps > 0:
         p.error('--fps must be > 0')
-    if args.draw_height < 0:
-        p.error('--draw-height must be >= 0 (0: draw at the input size)')
+    if args.draw_short_side < 0:
+        p.error('--draw-short-side must be >= 0 (0: draw at the input size)')
     return args
 
 
@@ -135,6 +136,7 @@ def output_paths(args, kind: str) -> Dict[str, str]:
 
 # ----------------------------------------------------------------------------- inputs
 def input_kind(path: str) -> str:
+    from lrpose_mm.fileio import IMAGE_EXTS
     if os.path.isdir(path):
         return 'frames'
     ext = os.path.splitext(path)[1].lower()
@@ -243,26 +245,31 @@ class Drawer:
         size = model.head.decoder.input_size
         self.hr_hw = (int(size[1]), int(size[0]))
 
-    def canvas_scale(self, frame: np.ndarray) -> float:
-        """Factor from the input's pixels to the drawing canvas (>= 1)."""
-        h = frame.shape[0]
-        return max(1.0, self.args.draw_height / h) if self.args.draw_height else 1.0
+    def canvas_size(self, frame: np.ndarray) -> Tuple[int, int]:
+        """(w, h) of the drawing canvas: the frame scaled up so that its short
+        side is ``--draw-short-side`` pixels when it is smaller (rounded to even
+        sizes, which video codecs need), else the frame's own size."""
+        h, w = frame.shape[:2]
+        side = self.args.draw_short_side
+        if not side or side <= min(h, w):
+            return w, h
+        s = side / min(h, w)
+        return 2 * round(w * s / 2), 2 * round(h * s / 2)
 
     def __call__(self, frame: np.ndarray, samples: List) -> np.ndarray:
         from mmpose.structures import merge_data_samples
-        s = self.canvas_scale(frame)
-        canvas = frame
-        if s > 1:
-            h, w = frame.shape[:2]
-            canvas = cv2.resize(frame, (int(round(w * s)), int(round(h * s))),
-                                interpolation=cv2.INTER_LINEAR)
+        h, w = frame.shape[:2]
+        cw, ch = self.canvas_size(frame)
+        sx, sy = cw / w, ch / h
+        canvas = frame if (cw, ch) == (w, h) else \
+            cv2.resize(frame, (cw, ch), interpolation=cv2.INTER_LINEAR)
         if samples:
             merged = merge_data_samples(samples)
-            if s > 1:  # a copy in canvas pixels: the predictions (and the JSON) keep input pixels
+            if (cw, ch) != (w, h):  # a copy in canvas pixels: the JSON keeps input pixels
                 pred = merged.pred_instances.clone()   # InstanceData.cat of one is the input
-                pred.keypoints = (np.asarray(pred.keypoints) + 0.5) * s - 0.5
+                pred.keypoints = (np.asarray(pred.keypoints) + 0.5) * [sx, sy] - 0.5
                 if 'bboxes' in pred:
-                    pred.bboxes = np.asarray(pred.bboxes) * s
+                    pred.bboxes = np.asarray(pred.bboxes) * [sx, sy, sx, sy]
                 merged.pred_instances = pred
             self.vis.add_datasample('result', cv2.cvtColor(canvas, cv2.COLOR_BGR2RGB),
                                     data_sample=merged, draw_gt=False,
@@ -292,19 +299,10 @@ def instances(samples: List, track_ids: np.ndarray) -> List[dict]:
     return records
 
 
-def _json_default(o):
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, np.generic):
-        return o.item()
-    raise TypeError(f'{type(o).__name__} is not JSON serialisable')
-
-
 def write_json(path: str, meta: dict, info) -> None:
-    tmp = path + '.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(dict(meta_info=meta, instance_info=info), f, indent='\t', default=_json_default)
-    os.replace(tmp, path)
+    """MMPose's demo result file (``meta_info``, ``instance_info``), written atomically."""
+    from lrpose_mm.fileio import atomic_json_dump
+    atomic_json_dump(dict(meta_info=meta, instance_info=info), path, indent='\t')
 
 
 def predict(model, frames: List[np.ndarray], boxes: List[np.ndarray], batch_size: int):
@@ -319,11 +317,11 @@ def run_image(model, args, boxes_of, draw, out: Dict[str, str]) -> Dict:
     frame = read_image(args.input)
     boxes = clean_boxes(boxes_of(0, frame), frame)
     samples = predict(model, [frame], [boxes], args.batch_size)[0]
+    from lrpose_mm.fileio import atomic_path
     out_img = out['visual']
-    tmp_img = os.path.join(out['out_dir'], f'.{out["stem"]}.tmp.jpg')
-    if not cv2.imwrite(tmp_img, draw(frame, samples)):
-        raise DemoError(f'cannot write {out_img!r}')
-    os.replace(tmp_img, out_img)
+    with atomic_path(out_img) as tmp_img:
+        if not cv2.imwrite(tmp_img, draw(frame, samples)):
+            raise DemoError(f'cannot write {out_img!r}')
     write_json(out['json'], model.dataset_meta, instances(samples, boxes[:, 4]))
     return dict(output=out_img, frames=1, people=len(samples), paths=_paths(samples))
 
@@ -340,14 +338,14 @@ def run_video(model, args, boxes_of, draw, out: Dict[str, str], kind: str) -> Di
     from tqdm import tqdm
 
     from lrpose_mm.action import FrameReader
+    from lrpose_mm.fileio import atomic_path
     reader = FrameReader(args.input, backend='frames' if kind == 'frames' else 'cv2')
     out_video = out['visual']
-    tmp_video = os.path.join(out['out_dir'], f'.{out["stem"]}.tmp.mp4')
     writer, records, people, bad, paths = None, [], 0, 0, {}
     chunk: List = []
     bar = tqdm(desc=f'pose {os.path.basename(args.input)}', unit='frame', dynamic_ncols=True)
 
-    def flush() -> None:
+    def flush(tmp_video: str) -> None:
         nonlocal writer, people
         frames = [f for _, f, _ in chunk]
         boxes = [b for _, _, b in chunk]
@@ -368,31 +366,27 @@ def run_video(model, args, boxes_of, draw, out: Dict[str, str], kind: str) -> Di
         bar.update(len(chunk))
         chunk.clear()
 
-    try:
-        for idx, frame in reader:
-            if bar.total is None and reader.num_frames_hint:
-                bar.total = min(reader.num_frames_hint, args.max_frames or 1 << 30)
-            if args.max_frames is not None and idx >= args.max_frames:
-                break
-            if frame is None:  # undecodable frame: counted, kept out of the video
-                bad += 1
-                continue
-            chunk.append((idx, frame, clean_boxes(boxes_of(idx, frame), frame)))
-            if len(chunk) >= 16:
-                flush()
-        if chunk:
-            flush()
-    except Exception:
-        if os.path.exists(tmp_video):
-            os.remove(tmp_video)
-        raise
-    finally:
-        bar.close()
-        if writer is not None:
-            writer.release()
-    if not records:
-        raise DemoError(f'input {args.input!r}: no frame could be decoded')
-    os.replace(tmp_video, out_video)
+    with atomic_path(out_video) as tmp_video:   # moved onto out_video once complete
+        try:
+            for idx, frame in reader:
+                if bar.total is None and reader.num_frames_hint:
+                    bar.total = min(reader.num_frames_hint, args.max_frames or 1 << 30)
+                if args.max_frames is not None and idx >= args.max_frames:
+                    break
+                if frame is None:  # undecodable frame: counted, kept out of the video
+                    bad += 1
+                    continue
+                chunk.append((idx, frame, clean_boxes(boxes_of(idx, frame), frame)))
+                if len(chunk) >= 16:
+                    flush(tmp_video)
+            if chunk:
+                flush(tmp_video)
+        finally:
+            bar.close()
+            if writer is not None:
+                writer.release()
+        if not records:
+            raise DemoError(f'input {args.input!r}: no frame could be decoded')
     write_json(out['json'], model.dataset_meta, records)
     return dict(output=out_video, frames=len(records), people=people, paths=paths,
                 undecodable_frames=bad)

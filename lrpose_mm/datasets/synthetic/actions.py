@@ -368,31 +368,9 @@ def _gt_annotation(name, label, kp, shape_hw):
 
 ACTIONS_GENERATOR = 'lrpose_mm.datasets.synthetic.actions'
 #: names this writer gives its files (anything else in its folder is kept)
-_CLIP_FILE = r'\d{2}_[a-z_]+_\d{4}\.(npz|pkl|mp4|json)'
-_TMP_FILE = r'\.tmp-[^/]*\.mp4|\.[^/]+\.tmp(\.mp4)?'   # lrpose_mm.fileio (and earlier versions)
+_CLIP_FILE = r'\d{2}_[a-z_]+_\d{4}\.(npz|mp4|json)'
+_TMP_FILE = r'\.tmp-[^/]*\.mp4|\.[^/]+\.tmp(\.mp4)?'   # lrpose_mm.fileio's temporaries
 _SUBDIRS = ('clips', 'videos', 'videos_hr', 'tracks', 'tracks_hr')
-_TOP_FILES = ('settings.json', 'meta.json', 'video_list.txt', 'video_list_hr.txt',
-              'gt_skeletons.pkl', 'gt_skeletons_hr.pkl', r'\.lock')
-
-
-def _is_legacy_actions_dir(out_dir: str) -> bool:
-    """A folder this writer filled before it marked its folders: a
-    ``settings.json`` of ours and nothing but its own files and folders."""
-    import json
-    import os
-
-    from .ownership import only_names
-    try:
-        with open(os.path.join(out_dir, 'settings.json')) as f:
-            settings = json.load(f)
-    except (OSError, ValueError):
-        return False
-    if not isinstance(settings, dict) or not {'version', 'renderer', 'seed'} <= set(settings):
-        return False
-    if not only_names(out_dir, _TOP_FILES + _SUBDIRS + (_TMP_FILE, )):
-        return False
-    return all(only_names(os.path.join(out_dir, d), (_CLIP_FILE, _TMP_FILE))
-               for d in _SUBDIRS if os.path.isdir(os.path.join(out_dir, d)))
 
 
 def _check_action_args(clips_per_class, seed, num_frames, lr_size, scale, fps,
@@ -466,18 +444,13 @@ def generate_action_dataset(out_dir: str, clips_per_class: int = 20,
                     num_frames=int(num_frames), lr_size=list(lr_size),
                     scale=int(scale), fps=float(fps), lr_noise=float(lr_noise),
                     renderer=rend.name, save_hr=bool(save_hr))
-    out_dir = claim_output_dir(out_dir, ACTIONS_GENERATOR,
-                               legacy=_is_legacy_actions_dir)
+    out_dir = claim_output_dir(out_dir, ACTIONS_GENERATOR)
     lock = open(os.path.join(out_dir, '.lock'), 'a')
     fcntl.flock(lock, fcntl.LOCK_EX)   # one writer at a time: the tmp cleanup is safe
     try:
         for sub in ('', ) + _SUBDIRS:       # temporary files of killed runs
             if os.path.isdir(os.path.join(out_dir, sub)):
                 remove_own_files(os.path.join(out_dir, sub), _TMP_FILE)
-        # per-clip caches of earlier versions were pickles: never loaded (a pickle can run
-        # code), removed, and the clips regenerated
-        remove_own_files(os.path.join(out_dir, 'clips'),
-                         _CLIP_FILE.replace('(npz|pkl|mp4|json)', 'pkl'))
         sfile = os.path.join(out_dir, 'settings.json')
         try:
             diff = changed_settings(sfile, settings)

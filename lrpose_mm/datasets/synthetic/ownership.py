@@ -7,7 +7,6 @@ delete data that it did not write (a user's dataset, notes, photos).
 import json
 import os
 import re
-from typing import Callable, Iterable, Optional
 
 MARKER = '.lrpose_mm-generated.json'
 
@@ -16,14 +15,12 @@ class NotOwnedError(FileExistsError):
     """The output folder holds files that this generator did not write."""
 
 
-def claim_output_dir(out_dir: str, generator: str,
-                     legacy: Optional[Callable[[str], bool]] = None) -> str:
+def claim_output_dir(out_dir: str, generator: str) -> str:
     """Make ``out_dir`` this generator's folder, or raise :class:`NotOwnedError`.
 
     A missing or empty folder is created and marked. A folder with this
-    generator's marker is accepted. A folder that ``legacy`` recognises as
-    output of an earlier version (written before markers existed) is marked
-    and accepted. Anything else is refused before a single file is written.
+    generator's marker is accepted. Anything else is refused before a single
+    file is written.
 
     Returns:
         The absolute folder path.
@@ -44,11 +41,10 @@ def claim_output_dir(out_dir: str, generator: str,
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise NotOwnedError(f'{out_dir} exists and is not a folder')
     if os.path.isdir(out_dir) and os.listdir(out_dir):
-        if legacy is None or not legacy(out_dir):
-            raise NotOwnedError(
-                f'{out_dir} is not empty and was not written by {generator} (no {MARKER}): '
-                'refusing to write into it, so nothing there is replaced or deleted; choose a '
-                'new or empty folder')
+        raise NotOwnedError(
+            f'{out_dir} is not empty and was not written by {generator} (no {MARKER}): '
+            'refusing to write into it, so nothing there is replaced or deleted; choose a '
+            'new or empty folder')
     os.makedirs(out_dir, exist_ok=True)
     with open(marker, 'w') as f:
         json.dump(dict(generator=generator), f)
@@ -75,8 +71,3 @@ def remove_own_files(folder: str, pattern: str) -> int:
         os.rmdir(folder)
     return n
 
-
-def only_names(folder: str, allowed: Iterable[str]) -> bool:
-    """True when every entry of ``folder`` matches one of the ``allowed`` regexes."""
-    rxs = [re.compile(a) for a in allowed]
-    return all(any(r.fullmatch(name) for r in rxs) for name in os.listdir(folder))

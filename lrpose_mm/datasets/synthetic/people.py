@@ -294,32 +294,6 @@ PEOPLE_GENERATOR = 'lrpose_mm.datasets.synthetic.people'
 _DESCRIPTION = 'lrpose_mm procedural people (COCO-17 keypoints)'
 
 
-def _is_legacy_people_dir(out_dir: str) -> bool:
-    """A folder written by this writer before it marked its folders: only
-    ``annotations/person_keypoints_<split>.json`` files of ours, their
-    ``<split>/`` image folders, lock files and our temporary folders."""
-    import re
-
-    from .ownership import only_names
-    ann_dir = os.path.join(out_dir, 'annotations')
-    if not os.path.isdir(ann_dir) or not os.listdir(ann_dir) or \
-            not only_names(ann_dir, [r'person_keypoints_[^/]+\.json']):
-        return False
-    splits = []
-    for name in os.listdir(ann_dir):
-        try:
-            with open(os.path.join(ann_dir, name)) as f:
-                info = json.load(f).get('info', {})
-        except (OSError, ValueError, AttributeError):
-            return False
-        if info.get('description') != _DESCRIPTION:
-            return False
-        splits.append(name[len('person_keypoints_'):-len('.json')])
-    allowed = ['annotations'] + [re.escape(s) for s in splits] + \
-        [r'\.[^/]+\.lock', r'\.(tmp|old)-[^/]+']
-    return only_names(out_dir, allowed)
-
-
 def _check_split_args(num_images, seed, img_size, people_per_image, image_format,
                       split_name, workers, jpeg_quality) -> Tuple[int, int]:
     """Validate the arguments of one split before anything is written."""
@@ -414,7 +388,7 @@ def generate_coco_people(out_dir: str, num_images: int, seed: int = 0,
                   backgrounds=_bg_signature(bg_dir), format=image_format,
                   jpeg_quality=int(jpeg_quality) if image_format == 'jpg' else None)
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:20]
-    out_dir = claim_output_dir(out_dir, PEOPLE_GENERATOR, legacy=_is_legacy_people_dir)
+    out_dir = claim_output_dir(out_dir, PEOPLE_GENERATOR)
     ann_dir = os.path.join(out_dir, 'annotations')
     ann_file = os.path.join(ann_dir, f'person_keypoints_{split_name}.json')
     img_dir = os.path.join(out_dir, split_name)

@@ -1,62 +1,40 @@
 """Top-down pose estimator with an SR network in front of the pose network."""
-from contextlib import contextmanager
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
-from mmengine.logging import print_log
 from mmpose.models.pose_estimators import TopdownPoseEstimator
 from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, OptMultiConfig, SampleList
 from torch import Tensor
 
-from ..checkpoint_fit import (
-    LEGACY_BACKBONE_PREFIX,
-    CheckpointFit,
-    compare_state_dicts,
-    enforce_fit,
-    rename_legacy_backbone_keys,
-    strip_prefix,
-)
+from ..checkpoint_fit import CheckpointFit, load_pose_parts
+from ..teachers import build_teacher
 from ..utils import (
-    COORD_MODES,
+    POSE_PARTS,
     SR_PATHS,
-    denormalize,
     forward_padded,
-    frozen_bn_stats,
-    no_param_grad,
+    head_outputs_as_features,
     sr_to_input_coords,
 )
-
-POSE_PARTS = ('backbone', 'neck', 'head')
-
-
-@contextmanager
-def _head_outputs_as_features(head: torch.nn.Module) -> Iterator[None]:
-    """Let ``head.predict`` take precomputed head outputs (its ``forward``
-    becomes the identity), so flip test and decoding stay MMPose's own."""
-    head.forward = lambda feats: feats
-    try:
-        yield
-    finally:
-        del head.forward
+from .hr_targets import attach_sr_images, hr_keypoints, stack_hr
+from .sr_checks import check_sr_config, check_sr_sizes, codec_input_size
+from .sr_features import sr_hr_features
+from .sr_routing import batch_sr_path, sample_coord_mode, step_per_path
 
 
 @MODELS.register_module()
 class SRTopdownPoseEstimator(TopdownPoseEstimator):
     """LR crop -> ``sr_neck`` -> backbone -> (neck) -> head.
 
-    Coordinate contract: the head decodes keypoints in its codec's input space,
-    which must be the SR-output space (checked at run time against the actual
-    tensor size); they are divided by the actual SR factor (SR tensor size /
-    input tensor size, i.e. ``sr_neck.scale``) into model-input space by the
-    sample's metainfo ``coord_mode`` ('hr_crop': made from the HR crop by
-    ``LowResDegrade``; 'lr_crop', the default: warped straight to the LR size,
-    a half-pixel correction, see :func:`sr_to_input_coords`), and
-    MMPose's ``input_center``/``input_scale``/``input_size`` mapping takes them
-    to image space. This serves simulated LR (``LowResDegrade``), real LR
-    (``TopdownAffine`` straight to the LR size; no HR anywhere), LR-direct and
-    the HR oracle (``InterpolateSR(scale=1)``, codec at the input size).
+    Coordinate contract: the head decodes keypoints in the SR-output space
+    (its codec's ``input_size``, checked against the actual tensors); they are
+    mapped to model-input space by the actual SR factor and the sample's
+    metainfo ``coord_mode`` (see :func:`sr_to_input_coords`), then by MMPose's
+    ``input_center``/``input_scale``/``input_size`` to image space. One model
+    thus serves simulated LR (``LowResDegrade``), real LR (``TopdownAffine``
+    straight to the LR size), LR-direct and the HR oracle
+    (``InterpolateSR(scale=1)``).
 
     Args:
         sr_neck (dict): the SR network (``PoseDrivenSRNeck``, ``InterpolateSR``,
@@ -69,13 +47,9 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             pose network). Defaults to True.
         freeze_sr (bool): freeze the SR network (no grads, eval mode).
         freeze_pose (bool): freeze backbone, neck and head (no grads, eval).
-        backbone_size_divisor (int): pad the backbone's input (bottom/right,
-            replicate) to a multiple of this and crop every backbone output
-            back to ``ceil(size / stride)``: multi-branch backbones such as
-            HRNet need sizes divisible by 32, which LR inputs (64x48, 32x24)
-            are not. Padding bottom/right keeps pixel coordinates, and the
-            backbone keeps MMPose's key names (``backbone.*``), so model-zoo
-            checkpoints load as they are. Defaults to 1 (no padding).
+        backbone_size_divisor (int): pad the backbone's input to a multiple
+            of this (HRNet needs 32, which LR sizes such as 64x48 are not);
+            see :func:`forward_padded`. Defaults to 1 (no padding).
         teacher (dict, optional): a frozen judge of the SR output for joint
             training (``FrozenPoseTeacher``): built with this model's backbone,
             neck and head configs and loaded from ``teacher.checkpoint``
@@ -85,12 +59,10 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             rename=None, parts=POSE_PARTS, strict=True)``: after
             ``init_weights`` load the backbone/neck/head weights of an
             MMPose/mmengine checkpoint (see :meth:`load_pose_checkpoint`).
-        test_cfg (dict): MMPose's test options plus ``output_sr``: True always
-            attaches the SR crop to each predicted sample as ``pred_sr_img``
-            (float (3, H, W), 0..255, BGR like packed images) and the HR target
-            as ``gt_hr_img`` when present; False never; None (default) does so
-            only when the batch carries HR targets (what ``SRQualityMetric``
-            needs).
+        test_cfg (dict): MMPose's test options plus ``output_sr``: whether
+            predictions carry the SR crop (``pred_sr_img``, float (3, H, W),
+            0..255, BGR) and HR target (``gt_hr_img``): True always, False
+            never, None (default) when the batch has HR targets.
     """
 
     def __init__(self,
@@ -122,15 +94,17 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             raise ValueError('backbone_size_divisor must be an int >= 1, got '
                              f'{backbone_size_divisor!r}')
         self.backbone_size_divisor = backbone_size_divisor
-        self._register_load_state_dict_pre_hook(self._legacy_backbone_keys)
         if pose_init_cfg is not None and not (isinstance(pose_init_cfg, dict)
                                               and pose_init_cfg.get('checkpoint')):
             raise ValueError('pose_init_cfg must be a dict with a `checkpoint` path, '
                              f'got {pose_init_cfg!r}')
         self.pose_init_cfg = dict(pose_init_cfg) if pose_init_cfg is not None else None
         # outside the module tree: no checkpoint key, no optimizer entry, no DDP parameter
-        object.__setattr__(self, '_teacher', self._build_teacher(teacher, backbone, neck, head))
-        self._check_config()
+        object.__setattr__(self, '_teacher', build_teacher(
+            teacher, dict(backbone=backbone, neck=neck, head=head), self.pose_init_cfg,
+            backbone_size_divisor, freeze_pose))
+        check_sr_config(self, getattr(self.sr_neck, 'scale', None), codec_input_size(self),
+                        getattr(self.sr_loss, 'feat_layers', None))
         if freeze_sr:
             self.sr_neck.requires_grad_(False)
         if freeze_pose:
@@ -138,21 +112,6 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                 m.requires_grad_(False)
 
     # ------------------------------------------------------------- config
-    def _build_teacher(self, teacher: OptConfigType, backbone: ConfigType,
-                       neck: OptConfigType, head: OptConfigType):
-        """Build ``model.teacher`` with this model's pose configs (checked)."""
-        if teacher is None:
-            return None
-        if self.freeze_pose:
-            raise ValueError('model.teacher is for joint training: with freeze_pose=True the '
-                             'frozen pose network already judges the SR output')
-        cfg = dict(teacher)
-        if not cfg.get('checkpoint') and self.pose_init_cfg is not None:
-            cfg['checkpoint'] = self.pose_init_cfg['checkpoint']
-        cfg.update(backbone=backbone, neck=neck, head=head,
-                   size_divisor=self.backbone_size_divisor)
-        return MODELS.build(cfg)
-
     @property
     def teacher(self):
         """The frozen teacher (``model.teacher``), or None."""
@@ -165,26 +124,6 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
 
     def _pose_modules(self) -> List[torch.nn.Module]:
         return [getattr(self, n) for n in POSE_PARTS if getattr(self, n, None) is not None]
-
-    def _check_config(self) -> None:
-        scale = getattr(self.sr_neck, 'scale', None)
-        if not isinstance(scale, int) or scale < 1:
-            raise ValueError(f'sr_neck.scale must be an int >= 1 (the SR factor), got {scale!r}')
-        codec_size = self._codec_input_size()
-        if codec_size is not None and (codec_size[0] % scale or codec_size[1] % scale):
-            raise ValueError(f'head.decoder.input_size {tuple(codec_size)} (the SR-output size) is '
-                             f'not divisible by sr_neck.scale={scale}')
-        if self.sr_loss is not None and getattr(self.sr_loss, 'feat_layers', None):
-            names = dict(self.named_modules())
-            for n in self.sr_loss.feat_layers:
-                if n not in names or n.split('.')[0] not in ('backbone', 'neck'):
-                    raise ValueError(f'sr_loss.feat_layers: {n!r} is not a module inside the '
-                                     'backbone or neck (e.g. "backbone.layer1")')
-
-    def _codec_input_size(self) -> Optional[Tuple[int, int]]:
-        decoder = getattr(getattr(self, 'head', None), 'decoder', None)
-        size = getattr(decoder, 'input_size', None)
-        return (int(size[0]), int(size[1])) if size is not None else None
 
     def train(self, mode: bool = True) -> 'SRTopdownPoseEstimator':
         """Keep frozen parts in eval mode (BatchNorm statistics stay fixed)."""
@@ -212,54 +151,19 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                              map_location: str = 'cpu') -> CheckpointFit:
         """Load backbone/neck/head weights from a pose checkpoint, prefix-aware.
 
-        Keys are taken from ``state_dict`` (or the dict itself); a leading
-        ``module.`` and then ``prefix`` are stripped; ``rename`` maps key
-        prefixes (e.g. ``{'keypoint_head.': 'head.'}``); ``backbone.backbone.*``
-        keys of checkpoints saved with the former ``SizeDivisorWrapper`` become
-        ``backbone.*``. Only keys of ``parts`` are considered on both sides
-        (``sr_neck`` and ``data_preprocessor`` keys are ignored).
-
-        The checkpoint must fit those parts exactly (no missing, unexpected or
-        shape-mismatched tensor; BatchNorm counters excepted): otherwise a
-        :class:`CheckpointMismatchError` names the fraction it would load and
-        example keys. ``strict=False`` loads the matching tensors anyway with
-        a loud warning stating that fraction. Returns the :class:`CheckpointFit`.
+        ``prefix`` selects and strips the keys of a sub-model, ``rename`` maps
+        key prefixes (e.g. ``{'keypoint_head.': 'head.'}``); only ``parts``
+        count (``sr_neck`` and ``data_preprocessor`` keys are ignored). They
+        must fit exactly (BatchNorm counters excepted), or a
+        :class:`CheckpointMismatchError` names the fraction it would load;
+        ``strict=False`` loads the matching tensors with a loud warning. See
+        :func:`~lrpose_mm.models.checkpoint_fit.load_pose_parts`.
         """
-        from mmengine.runner.checkpoint import _load_checkpoint
-        ckpt = _load_checkpoint(checkpoint, map_location=map_location)
-        src = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-        src = strip_prefix({k: v for k, v in src.items() if isinstance(v, Tensor)}, 'module.')
-        if prefix:
-            src = {k[len(prefix):]: v for k, v in src.items() if k.startswith(prefix)}
-        renamed = {}
-        for k, v in src.items():
-            for old, new in (rename or {}).items():
-                if k.startswith(old):
-                    k = new + k[len(old):]
-                    break
-            renamed[k] = v
-        own = {k: v for k, v in self.state_dict().items() if k.split('.')[0] in parts}
-        src = {k: v for k, v in rename_legacy_backbone_keys(renamed, own).items()
-               if k.split('.')[0] in parts}
-        fit = enforce_fit(
-            compare_state_dicts(own, src), f'pose_init_cfg.checkpoint {checkpoint!r}',
-            allow_partial=not strict,
+        return load_pose_parts(
+            self, checkpoint, 'pose_init_cfg.checkpoint', prefix=prefix, rename=rename,
+            parts=parts, strict=strict, map_location=map_location,
             hint=f'check pose_init_cfg.prefix/rename/parts (parts={tuple(parts)}), or set '
                  'pose_init_cfg.strict=False to load the matching part anyway')
-        self.load_state_dict({k: src[k] for k in fit.loaded}, strict=False)
-        print_log(f'pose_init_cfg: loaded {len(fit.loaded)} tensors '
-                  f'({100 * fit.fraction:.1f}% of {"/".join(parts)}) from {checkpoint}',
-                  logger='current')
-        return fit
-
-    def _legacy_backbone_keys(self, state_dict: dict, prefix: str, *args) -> None:
-        """Load-state-dict pre-hook: accept ``backbone.backbone.*`` keys of
-        checkpoints saved with the former ``SizeDivisorWrapper``."""
-        if isinstance(getattr(self.backbone, 'backbone', None), torch.nn.Module):
-            return
-        old = prefix + LEGACY_BACKBONE_PREFIX
-        for k in [k for k in state_dict if k.startswith(old)]:
-            state_dict[prefix + 'backbone.' + k[len(old):]] = state_dict.pop(k)
 
     # ------------------------------------------------------------- forward
     def forward_backbone(self, x: Tensor) -> Tuple[Tensor, ...]:
@@ -278,80 +182,23 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         """Pose features of the SR output of ``inputs`` (used by tensor mode)."""
         return self.extract_pose_feat(self.sr_neck(inputs))
 
-    @contextmanager
-    def _capture(self, names: Optional[Sequence[str]]) -> Iterator[Dict[str, List[Tensor]]]:
-        """Record the outputs of the named modules during a forward pass."""
-        store: Dict[str, List[Tensor]] = {}
-        handles = []
-        modules = dict(self.named_modules())
-        for n in names or ():
-            def hook(_m, _i, out, n=n):
-                outs = out if isinstance(out, (list, tuple)) else [out]
-                store[n] = [o for o in outs if isinstance(o, Tensor)]
-            handles.append(modules[n].register_forward_hook(hook))
-        try:
-            yield store
-        finally:
-            for h in handles:
-                h.remove()
-
-    def _features_for_loss(self, x: Tensor) -> List[Tensor]:
-        """The features of ``x`` that the SR feature loss compares."""
-        layers = self.sr_loss.feat_layers
-        run_neck = self.with_neck and any(n.startswith('neck') for n in layers or ())
-        with self._capture(layers) as store:
-            bb = self.forward_backbone(x)
-            if run_neck:
-                self.neck(bb)
-        if layers:
-            return [t for n in layers for t in store.get(n, [])]
-        outs = bb if isinstance(bb, (list, tuple)) else (bb, )
-        return [outs[i] for i in self.sr_loss.feat_indices]
-
     def _check_sizes(self, inputs: Tensor, sr: Tensor, data_samples: Optional[SampleList]) -> None:
         """Enforce the coordinate contract on the actual tensors."""
-        (h, w), (sh, sw) = inputs.shape[-2:], sr.shape[-2:]
-        if sh % h or sw % w or sh // h != sw // w:
-            raise ValueError(f'sr_neck output {sw}x{sh} is not an integer multiple of the input '
-                             f'{w}x{h} (sr_neck.scale={self.sr_scale})')
-        factor = sw // w
         padded = getattr(self.data_preprocessor, 'pad_size_divisor', 1) > 1
-        codec_size = self._codec_input_size()
-        if codec_size is not None and not padded and codec_size != (sw, sh):
-            raise ValueError(
-                f'the SR output is {sw}x{sh} (input {w}x{h} x sr_neck.scale={factor}) but '
-                f'head.decoder.input_size is {codec_size[0]}x{codec_size[1]}: feed inputs of '
-                f'head.decoder.input_size / sr_neck.scale (TopdownAffine.input_size, '
-                f'LowResDegrade.scale)')
-        for ds in data_samples or ():
-            meta = ds.metainfo
-            size = meta.get('input_size')
-            if size is not None and not padded and (int(size[0]), int(size[1])) != (w, h):
-                raise ValueError(
-                    f'metainfo input_size {tuple(size)} differs from the model input {w}x{h}: '
-                    'input_size must be the size of the tensor fed to the model (LowResDegrade '
-                    'sets it to the LR size)')
-            s = meta.get('sr_scale')
-            # factor 1 (LR-direct, HR oracle) consumes any input as-is: the codec-size check above
-            # already guards it, and the degradation factor in the metainfo does not apply
-            if s is not None and factor != 1 and int(s) != factor:
-                raise ValueError(f'metainfo sr_scale={s} (LowResDegrade.scale/model_scale) '
-                                 f'differs from sr_neck.scale={factor}')
-            break  # all samples of a batch share the sizes checked above
+        check_sr_sizes(inputs, sr, data_samples, codec_input_size(self), padded)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
         """Head (pose) losses on the SR output plus the SR losses."""
         sr = self.sr_neck(inputs)
         self._check_sizes(inputs, sr, data_samples)
         pose_in = sr if self.pose_loss_to_sr else sr.detach()
-        use_feat = self.sr_loss is not None and self.sr_loss.with_feat
         feats = self.extract_pose_feat(pose_in)
         losses = dict()
         if self.with_head:
             losses.update(self._head_loss(feats, data_samples))
         if self.sr_loss is None and self.teacher is None:
             return losses
-        hr = self._stack_hr(data_samples)
+        hr = stack_hr(data_samples)
         if hr is None:
             raise ValueError('sr_loss and teacher need HR targets (data_samples[i].hr_img): use '
                              'LowResDegrade + PackSRPoseInputs + SRPoseDataPreprocessor, or set '
@@ -362,14 +209,10 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             return losses
         kwargs = {}
         if self.sr_loss.with_kpt:
-            kwargs['keypoints'], kwargs['keypoints_visible'] = self._hr_keypoints(data_samples, sr)
-        if use_feat:
-            # the feature term trains the SR network only: the pose backbone is its fixed judge
-            with frozen_bn_stats(self), no_param_grad(self.backbone, getattr(self, 'neck', None)):
-                sr_feats = self._features_for_loss(sr)
-            with torch.no_grad(), frozen_bn_stats(self):
-                hr_feats = self._features_for_loss(hr)
-            kwargs.update(sr_feats=sr_feats, hr_feats=hr_feats)
+            kwargs['keypoints'], kwargs['keypoints_visible'] = hr_keypoints(data_samples, sr.device)
+        if self.sr_loss.with_feat:
+            kwargs['sr_feats'], kwargs['hr_feats'] = sr_hr_features(
+                self, sr, hr, self.sr_loss.feat_layers, self.sr_loss.feat_indices)
         losses.update(self.sr_loss(sr, hr, **kwargs))
         return losses
 
@@ -383,83 +226,25 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             return self.head.loss(tuple(f.float() for f in feats), data_samples,
                                   train_cfg=self.train_cfg)
 
-    @staticmethod
-    def _stack_hr(data_samples: Optional[SampleList]) -> Optional[Tensor]:
-        if not data_samples or any('hr_img' not in ds for ds in data_samples):
-            return None
-        return torch.stack([ds.hr_img for ds in data_samples]).float()
-
-    @staticmethod
-    def _hr_keypoints(data_samples: SampleList, ref: Tensor) -> Tuple[Tensor, Tensor]:
-        """(N, K, 2) HR-crop keypoints and (N, K) visibility of a batch."""
-        kpts, vis = [], []
-        for ds in data_samples:
-            gi = ds.gt_instances
-            if 'hr_keypoints' not in gi:
-                raise ValueError('PoseDrivenSRLoss.kpt_weight > 0 needs gt_instances.hr_keypoints '
-                                 '(LowResDegrade after TopdownAffine, then PackSRPoseInputs)')
-            kp = torch.as_tensor(gi.hr_keypoints).float()[..., :2].reshape(-1, 2)
-            v = gi.keypoints_visible if 'keypoints_visible' in gi else torch.ones(kp.shape[0])
-            kpts.append(kp.to(ref.device))
-            vis.append(torch.as_tensor(np.asarray(v.cpu() if isinstance(v, Tensor) else v,
-                                                  dtype=np.float32)).reshape(-1).to(ref.device))
-        return torch.stack(kpts), torch.stack(vis)
-
+    # ------------------------------------------------------------- predict
     @staticmethod
     def batch_sr_path(data_samples: Optional[SampleList]) -> str:
-        """The path of a batch from metainfo ``sr_path`` ('sr' when absent).
-
-        ``'sr'``: LR crop -> sr_neck -> pose network; ``'direct'``: a crop at
-        the pose network's own input size -> pose network (no SR), the large
-        people of resolution-adaptive inference (``AdaptiveTopdownAffine``).
-        """
-        paths = {ds.metainfo.get('sr_path', 'sr') for ds in data_samples or ()} or {'sr'}
-        if len(paths) > 1:
-            raise ValueError(f'one batch mixes metainfo sr_path values {sorted(paths)}: group '
-                             'samples by path (lrpose_mm.apis.inference_topdown_batched does)')
-        path = paths.pop()
-        if path not in SR_PATHS:
-            raise ValueError(f'metainfo sr_path must be one of {SR_PATHS}, got {path!r}')
-        return path
+        """The path of a batch ('sr' or 'direct'), see :func:`.sr_routing.batch_sr_path`."""
+        return batch_sr_path(data_samples)
 
     @staticmethod
     def coord_mode(data_sample) -> str:
         """metainfo ``coord_mode``; absent = 'lr_crop' (MMPose's own crop rule)."""
-        mode = data_sample.metainfo.get('coord_mode', 'lr_crop')
-        if mode not in COORD_MODES:
-            raise ValueError(f'metainfo coord_mode must be one of {COORD_MODES}, got {mode!r}')
-        return mode
+        return sample_coord_mode(data_sample)
 
     def val_step(self, data: dict) -> SampleList:
         """``BaseModel.val_step``, run once per ``sr_path`` group of the batch."""
-        return self._step_per_path(data, super().val_step)
+        return step_per_path(data, super().val_step)
 
     def test_step(self, data: dict) -> SampleList:
-        """``BaseModel.test_step``, run once per ``sr_path`` group of the batch.
-
-        Resolution-adaptive pipelines give one batch crops of two sizes (LR for
-        the SR path, the pose input size for the direct path); each group is
-        pre-processed and predicted on its own, results come back in batch
-        order. So the Runner's test loop (CocoMetric on full images) works
-        with any batch size.
-        """
-        return self._step_per_path(data, super().test_step)
-
-    @staticmethod
-    def _step_per_path(data: dict, step) -> SampleList:
-        samples = data.get('data_samples') if isinstance(data, dict) else None
-        paths = [ds.metainfo.get('sr_path', 'sr') for ds in samples or ()]
-        if len(set(paths)) < 2:
-            return step(data)
-        out: list = [None] * len(paths)
-        for path in sorted(set(paths)):
-            idx = [i for i, p in enumerate(paths) if p == path]
-            sub = {k: ([v[i] for i in idx] if isinstance(v, (list, tuple)) else
-                       v[torch.as_tensor(idx)] if isinstance(v, Tensor) else v)
-                   for k, v in data.items()}
-            for i, res in zip(idx, step(sub)):
-                out[i] = res
-        return out
+        """``BaseModel.test_step``, run once per ``sr_path`` group of the batch
+        (see :func:`.sr_routing.step_per_path`)."""
+        return step_per_path(data, super().test_step)
 
     def forward_network(self, inputs: Tensor, path: str = 'sr'):
         """The network in tensor mode on one path: head outputs (heatmaps,
@@ -498,7 +283,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             outs = backend(inputs, path)
             if flip:
                 outs = [outs, backend(inputs.flip(-1), path)]
-            with _head_outputs_as_features(self.head):
+            with head_outputs_as_features(self.head):
                 preds = self.head.predict(outs, data_samples, test_cfg=self.test_cfg)
         if isinstance(preds, tuple):
             batch_pred_instances, batch_pred_fields = preds
@@ -513,18 +298,6 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         results = self.add_pred_to_datasample(batch_pred_instances, batch_pred_fields,
                                               data_samples)
         if sr is not None and path == 'sr':
-            self._attach_sr(sr, results)
+            attach_sr_images(sr, results, self.data_preprocessor,
+                             self.test_cfg.get('output_sr', None))
         return results
-
-    def _attach_sr(self, sr: Tensor, results: SampleList) -> None:
-        """Attach de-normalised SR crops (and HR targets) per ``test_cfg.output_sr``."""
-        output_sr = self.test_cfg.get('output_sr', None)
-        hr = self._stack_hr(results)
-        if output_sr is False or (output_sr is None and hr is None):
-            return
-        sr_img = denormalize(sr, self.data_preprocessor)
-        hr_img = denormalize(hr, self.data_preprocessor) if hr is not None else None
-        for i, ds in enumerate(results):
-            ds.pred_sr_img = sr_img[i]
-            if hr_img is not None:
-                ds.gt_hr_img = hr_img[i]

@@ -1,4 +1,4 @@
 """Frozen judges of the SR output in joint training."""
-from .frozen_pose_teacher import FrozenPoseTeacher
+from .frozen_pose_teacher import FrozenPoseTeacher, build_teacher
 
-__all__ = ['FrozenPoseTeacher']
+__all__ = ['FrozenPoseTeacher', 'build_teacher']

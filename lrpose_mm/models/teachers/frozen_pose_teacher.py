@@ -5,16 +5,12 @@ from typing import Dict, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.logging import print_log
-from mmengine.runner.checkpoint import CheckpointLoader
 from mmpose.registry import MODELS
 from mmpose.utils.typing import ConfigType, OptConfigType, SampleList
 from torch import Tensor
 
-from ..checkpoint_fit import compare_state_dicts, enforce_fit, strip_prefix
+from ..checkpoint_fit import load_pose_parts
 from ..utils import forward_padded
-
-POSE_PARTS = ('backbone', 'neck', 'head')
 
 
 @MODELS.register_module()
@@ -98,19 +94,10 @@ class FrozenPoseTeacher(nn.Module):
             raise ValueError('model.teacher.checkpoint is not set: give the pose checkpoint the '
                              'student starts from (the same as load_from or '
                              'pose_init_cfg.checkpoint)')
-        ckpt = CheckpointLoader.load_checkpoint(self.checkpoint, map_location=map_location)
-        src = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-        src = strip_prefix({k: v for k, v in src.items() if isinstance(v, Tensor)}, 'module.')
-        if self.prefix:
-            src = {k[len(self.prefix):]: v for k, v in src.items() if k.startswith(self.prefix)}
-        src = {k: v for k, v in src.items() if k.split('.')[0] in POSE_PARTS}
-        fit = enforce_fit(compare_state_dicts(self.state_dict(), src),
-                          f'model.teacher.checkpoint {self.checkpoint!r}',
-                          hint='the teacher must be the pose network the student starts from')
-        self.load_state_dict({k: src[k] for k in fit.loaded}, strict=False)
+        load_pose_parts(self, self.checkpoint, 'model.teacher.checkpoint', prefix=self.prefix,
+                        map_location=map_location,
+                        hint='the teacher must be the pose network the student starts from')
         self.loaded = True
-        print_log(f'teacher: loaded {len(fit.loaded)} tensors from {self.checkpoint}',
-                  logger='current')
 
     def prepare(self, ref: Tensor) -> None:
         """Load (once) and follow ``ref``'s device and memory format."""
@@ -162,3 +149,21 @@ class FrozenPoseTeacher(nn.Module):
                     losses['loss_teacher_pose'] = self.pose_weight * sum(
                         v for k, v in head_losses.items() if k.startswith('loss'))
         return losses
+
+
+def build_teacher(teacher: OptConfigType, pose_cfgs: Dict[str, OptConfigType],
+                  pose_init_cfg: Optional[dict], size_divisor: int = 1,
+                  freeze_pose: bool = False) -> Optional[FrozenPoseTeacher]:
+    """Build an estimator's ``model.teacher`` with the estimator's ``backbone``/
+    ``neck``/``head`` configs (``pose_cfgs``); its checkpoint defaults to
+    ``pose_init_cfg.checkpoint``. None without a teacher config."""
+    if teacher is None:
+        return None
+    if freeze_pose:
+        raise ValueError('model.teacher is for joint training: with freeze_pose=True the '
+                         'frozen pose network already judges the SR output')
+    cfg = dict(teacher)
+    if not cfg.get('checkpoint') and pose_init_cfg is not None:
+        cfg['checkpoint'] = pose_init_cfg['checkpoint']
+    cfg.update(pose_cfgs, size_divisor=size_divisor)
+    return MODELS.build(cfg)

@@ -9,11 +9,11 @@ backgrounds.
 - :mod:`.background`: procedural or photo backgrounds with clutter.
 """
 from .appearance import MARKERS, PATTERNS, Appearance, Fabric, sample_appearance
-from .background import IMG_EXTS, list_background_images, noise, render_background, texture
+from .background import list_background_images, noise, render_background, texture
 from .person import PART_IDS, PersonRender, render_person
 
 __all__ = [
-    'MARKERS', 'PATTERNS', 'Appearance', 'Fabric', 'sample_appearance', 'IMG_EXTS',
+    'MARKERS', 'PATTERNS', 'Appearance', 'Fabric', 'sample_appearance',
     'list_background_images', 'noise', 'render_background', 'texture', 'PART_IDS',
     'PersonRender', 'render_person'
 ]

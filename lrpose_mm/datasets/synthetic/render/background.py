@@ -11,9 +11,9 @@ from typing import List, Optional, Sequence, Union
 
 import numpy as np
 
+from ....fileio import IMAGE_EXTS
 from .appearance import SKIN_TONES, hsv_color
 
-IMG_EXTS = ('.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff')
 #: a folder of photos, or the files :func:`list_background_images` found in it
 Backgrounds = Union[str, Sequence[str]]
 
@@ -24,11 +24,11 @@ def list_background_images(backgrounds_dir: str) -> List[str]:
         raise FileNotFoundError(f'backgrounds_dir {backgrounds_dir!r} is not a directory')
     files = []
     for root, _, names in os.walk(backgrounds_dir):
-        files += [os.path.join(root, n) for n in names if n.lower().endswith(IMG_EXTS)]
+        files += [os.path.join(root, n) for n in names if n.lower().endswith(IMAGE_EXTS)]
     files.sort()
     if not files:
         raise ValueError(f'backgrounds_dir {backgrounds_dir!r} has no images '
-                         f'({", ".join(IMG_EXTS)})')
+                         f'({", ".join(IMAGE_EXTS)})')
     return files
 
 
