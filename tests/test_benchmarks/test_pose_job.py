@@ -64,8 +64,8 @@ def test_budget_flags_parse_booleans():
     assert args.amp is False and args.channels_last is True
     assert parse_args([]).amp is None  # not given: the budget's own value
     assert parse_args(['--amp', 'AUTO']).amp == 'auto'  # timed when the job runs
-    from benchmarks.cli import budget_with_arguments
-    from benchmarks.pose_job import BUDGETS
+    from benchmarks.budget import BUDGETS
+    from benchmarks.common.cli import budget_with_arguments
     given = budget_with_arguments(BUDGETS['default'], parse_args(['--hr-iters', '7', '--amp',
                                                                   'false']))
     assert (given.hr_iters, given.amp, given.ft_iters) == (7, False, BUDGETS['default'].ft_iters)

@@ -9,6 +9,8 @@ import time
 from typing import Dict, Optional, Tuple
 
 import torch
+from mmengine.registry import DefaultScope
+from mmpose.registry import MODELS
 
 # (name, bfloat16 autocast, channels-last)
 CANDIDATES: Tuple[Tuple[str, bool, bool], ...] = (
@@ -75,8 +77,6 @@ def probe_pose_model(cfg_model: dict, batch_size: int, input_hw: Tuple[int, int]
                      steps: int = 3) -> Dict[str, object]:
     """:func:`choose_precision` for a top-down pose model config (its backbone and head, on
     random crops of ``input_hw``, on ``device``: CUDA where present, else the CPU)."""
-    from mmengine.registry import DefaultScope
-    from mmpose.registry import MODELS
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     with DefaultScope.overwrite_default_scope('mmpose'):
         model = MODELS.build(cfg_model)

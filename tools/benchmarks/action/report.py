@@ -8,8 +8,8 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import stats
-from .report import md_table, write_report
+from ..common import stats
+from ..common.report import md_table, write_report
 
 TARGET_GAP_CLOSURE = 0.60  # DESIGN.md "Action"
 TARGET_SPEEDUP = 3.0  # DESIGN.md "Speed" (a GPU figure)
