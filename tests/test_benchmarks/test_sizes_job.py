@@ -94,6 +94,8 @@ def test_pipelines_route_and_crop_at_the_right_sizes():
     assert not any(t['type'] == 'LowResDegrade' for t in real)
     with pytest.raises(ValueError, match='LowResDegrade'):
         real_lr_pipeline(load_row_config(dict(config=ORACLE)), scale=4)
+    with pytest.raises(ValueError, match='simulates x4'):  # images reduced x2, model x4
+        real_lr_pipeline(cfg, scale=2)
 
 
 def _random_checkpoint(config: str, path: Path, seed: int = 0) -> str:
