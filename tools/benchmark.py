@@ -35,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--budget', choices=sorted(BUDGETS), default='default',
                    help='default: about 30 min on 2 CPU cores; long: hours on CPU (the '
-                   'README reference table); quick: a smoke run of the whole path')
+                   'long table of docs/results.md); quick: a smoke run of the whole path')
     p.add_argument('--quick', action='store_const', const='quick', dest='budget',
                    help='same as --budget quick')
     p.add_argument('--out', default=None, help='report folder (default reports/<budget>)')

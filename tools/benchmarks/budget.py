@@ -13,7 +13,7 @@ class Budget:
     num_tune_images: int = 150
     num_val_images: int = 450  # about 1100 val people
     # 3000 with bfloat16 take about the wall time 1800 took in float32 (chosen on tune:
-    # oracle AP 0.299 against 0.190, README "Training speed")
+    # docs/tuning.md "Training precision")
     hr_iters: int = 3000
     ft_iters: int = 250
     batch_size: int = 32
@@ -23,16 +23,14 @@ class Budget:
     cost_batch: int = 32  # crops per timed forward pass in the cost table
     data_root: str = 'data/synthetic_people'
     minutes: float = 27.0  # wall-time budget; 0 = no fitting (iterations as given)
-    # both cores compute and the main process loads the batches: a batch of the HR pipeline
-    # costs about 0.05 s of one core, so a data worker of its own idled most of the time
-    # (one HR iteration, bfloat16 + channels-last, alone: 2 threads + loading in the main
-    # process 0.21-0.25 s, 1 thread + 1 worker 0.31-0.32 s; README "Training speed")
+    # both cores compute and the main process loads the batches: a data worker of its own
+    # idled most of the time (docs/tuning.md "Threads and data loading")
     threads: int = 2  # torch threads
     workers: int = 0  # data-loader worker processes
-    # training speed (README "Training speed"): the forward pass under bfloat16 autocast
-    # (BF16AutocastOptimWrapper) and channels-last convolutions (ChannelsLastHook);
+    # training speed (docs/tuning.md "Training precision"): the forward pass under bfloat16
+    # autocast (BF16AutocastOptimWrapper) and channels-last convolutions (ChannelsLastHook);
     # 'auto' times a few training steps under each and keeps the fastest (bfloat16 only
-    # where this CPU runs it natively; precision.py); evaluation stays float32
+    # where this CPU runs it natively; common/precision.py); evaluation stays float32
     amp: Union[bool, str] = 'auto'
     channels_last: Union[bool, str] = 'auto'
 
@@ -42,7 +40,7 @@ BUDGETS = {
     # 2.5x the HR steps, 2x the fine-tuning steps with a second seed per row, 2x the train
     # images (the first 1500 and every val/tune image are the default budget's): about two
     # hours on a 2-core machine, minutes on a GPU
-    # (float32 training: the README's long table was trained before the bfloat16 choice)
+    # (float32 training: the long table was trained before the bfloat16 choice)
     'long': Budget(num_train_images=3000, hr_iters=4500, ft_iters=500, ft_seeds=2,
                    data_root='data/synthetic_people_long', minutes=0, n_resamples=1000,
                    amp=False, channels_last=False, threads=1, workers=1),

@@ -49,7 +49,7 @@ class ActionBudget:
     ZERO_ALLOWED: ClassVar[Tuple[str, ...]] = ('seed', 'lr_noise')
     clips_per_class: int = 100  # 10 classes: 600 train / 200 tune / 200 val clips
     num_frames: int = 24  # frames rendered per clip
-    window: int = 4  # frames the recognizer sees (chosen on tune: GT 0.94 at 4, 0.99 at 8)
+    window: int = 4  # frames the recognizer sees (chosen on tune: docs/tuning.md "Action window")
     lr_noise: float = 2.0  # sensor noise (std, grey levels) of the LR video
     seed: int = 0
     data_root: str = 'data/actions_bench'
@@ -58,7 +58,7 @@ class ActionBudget:
     seeds: int = 1  # trainings per source and recognizer (per-clip top-1 averaged)
     posec3d: bool = True
     frozen_pose: bool = False  # also the pose job's frozen-oracle rows (FROZEN_SOURCES)
-    posec3d_epochs: int = 20  # chosen on tune: GT 0.935 / 0.905 (seeds 0, 1) vs 0.825 / 0.805 at 10
+    posec3d_epochs: int = 20  # chosen on tune
     extract_batch: int = 64  # crops per forward pass
     flip_test: bool = False  # during extraction (half the cost; same for every pose model)
     throughput_frames: int = 96

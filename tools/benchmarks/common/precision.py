@@ -57,8 +57,8 @@ def choose_precision(model: torch.nn.Module, inputs: torch.Tensor, min_gain: flo
     """Time every candidate; returns ``dict(amp, channels_last, chosen, seconds)``.
 
     bfloat16 is taken only when it is at least ``min_gain`` (relative) faster than the
-    fastest float32 candidate: at equal steps it trained slightly worse on tune (README
-    "Training speed"), so a tie goes to float32."""
+    fastest float32 candidate: at equal steps it trained slightly worse on tune
+    (docs/tuning.md "Training precision"), so a tie goes to float32."""
     seconds = {name: time_training_steps(model, inputs, amp, cl, steps)
                for name, amp, cl in CANDIDATES}
     fp32 = min((n for n, amp, _ in CANDIDATES if not amp), key=seconds.__getitem__)

@@ -110,8 +110,8 @@ ABLATIONS['frozen-pdsr-no-feat'] = ('PDSR -> frozen HR oracle, without the featu
 # bicubic is the oracle itself on upsampled crops. The SR neck starts from random weights, so
 # these rows train it at 1e-3 (the joint rows' 2.5e-4 is a fine-tuning rate for the pose net).
 # Each: (label, the joint row whose config it uses, its own changes to that config). PDSR keeps
-# its feature term here: with the backbone fixed the term's target does not move (tune AP 0.140
-# against 0.089 without it, +0.051 [0.032, 0.070]; the joint row drops it, README)
+# its feature term here: with the backbone fixed the term's target does not move (the joint
+# row drops it; docs/tuning.md "Feature term")
 FROZEN_POSE: Dict[str, Tuple[str, str, dict]] = {
     'frozen-bicubic': ('bicubic x4 -> frozen HR oracle', 'bicubic', dict(model=dict(teacher=None))),
     'frozen-two-stage': ('two-stage pixel SR -> frozen HR oracle', 'two-stage',
