@@ -21,10 +21,14 @@ import shlex
 import sys
 from pathlib import Path
 
+from benchmarks.action.job import QUICK, ActionBudget, run_action_benchmark
+from benchmarks.action.report import markdown_table
+from benchmarks.common.cli import add_budget_arguments, budget_with_arguments
+
+import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
+
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from benchmarks.action_job import ActionBudget
-    from benchmarks.cli import add_budget_arguments
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help='a smoke run of the whole path')
@@ -43,11 +47,6 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from benchmarks.action_job import QUICK, ActionBudget, run_action_benchmark
-    from benchmarks.action_report import markdown_table
-    from benchmarks.cli import budget_with_arguments
-
-    import lrpose_mm  # noqa: F401  (compat fixes, registries)
     budget = budget_with_arguments(QUICK if args.quick else ActionBudget(), args)
     tag = 'action_quick' if args.quick else 'action'
     pose = Path(args.pose_work_dir or ('work_dirs/quick' if args.quick else 'work_dirs/benchmark'))

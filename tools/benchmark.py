@@ -13,15 +13,19 @@ A rerun reuses every stage whose settings are unchanged and resumes an interrupt
 """
 import argparse
 import dataclasses
+import functools
 import json
 import shlex
 import sys
 from pathlib import Path
 
-from benchmarks.cli import add_budget_arguments, budget_with_arguments
-from benchmarks.pose_job import ABLATIONS, BUDGETS, VARIANTS, Budget, run_pose_benchmark
-from benchmarks.pose_report import markdown_table
-from benchmarks.sizes_job import SIZES_BUDGETS
+from benchmarks.budget import BUDGETS, Budget
+from benchmarks.common.cli import add_budget_arguments, budget_with_arguments, positive_float
+from benchmarks.pose import report as pose_report
+from benchmarks.pose.job import run_pose_benchmark
+from benchmarks.pose.rows import ABLATIONS, VARIANTS
+from benchmarks.sizes import report as sizes_report
+from benchmarks.sizes.job import SIZES_BUDGETS, reserve_seconds, run_sizes_benchmark
 
 import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
 
@@ -31,7 +35,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--budget', choices=sorted(BUDGETS), default='default',
                    help='default: about 30 min on 2 CPU cores; long: hours on CPU (the '
-                   'README reference table); quick: a smoke run of the whole path')
+                   'long table of docs/results.md); quick: a smoke run of the whole path')
     p.add_argument('--quick', action='store_const', const='quick', dest='budget',
                    help='same as --budget quick')
     p.add_argument('--out', default=None, help='report folder (default reports/<budget>)')
@@ -46,7 +50,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--hr-checkpoint', default=None,
                    help='start every row from this HR pose checkpoint instead of training the '
                    'oracle (e.g. the oracle of an earlier run, or your own)')
-    p.add_argument('--lr-grid', nargs='+', type=float, default=None, metavar='LR',
+    p.add_argument('--lr-grid', nargs='+', type=positive_float, default=None, metavar='LR',
                    help='also fine-tune every row at these learning rates and write the best '
                    'per row (tune AP) to <out>/chosen_lr.json; needs --split tune')
     p.add_argument('--row-lr', default=None, metavar='JSON',
@@ -68,15 +72,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.error('--ablation chooses configurations: run it with --split tune')
     if args.sizes and args.split != 'val':
         p.error('--sizes reports on val: run it without --split tune')
-    if args.lr_grid is not None:
-        if args.split != 'tune':
-            p.error('--lr-grid chooses learning rates: run it with --split tune')
-        if any(not lr > 0 for lr in args.lr_grid):
-            p.error(f'--lr-grid values must be > 0, got {args.lr_grid}')
-    for f in dataclasses.fields(Budget):
-        v = getattr(args, f.name)
-        if v is not None and not isinstance(v, bool) and isinstance(v, (int, float)) and v < 0:
-            p.error(f'--{f.name.replace("_", "-")} must be >= 0, got {v}')
+    if args.lr_grid is not None and args.split != 'tune':
+        p.error('--lr-grid chooses learning rates: run it with --split tune')
     return args
 
 
@@ -109,11 +106,18 @@ def main() -> None:
     if args.sizes:
         sizes = dataclasses.replace(SIZES_BUDGETS['quick' if args.budget == 'quick' else 'default'],
                                     tune_threshold=True)
-    report = run_pose_benchmark(out, work, budget, command, variants=variants, split=args.split,
-                                ablation=args.ablation, hr_checkpoint=args.hr_checkpoint,
-                                lr_grid=args.lr_grid, row_lr=row_lr, sizes=sizes,
-                                frozen_pose=args.frozen_pose)
-    print('\n' + markdown_table(report['rows']))
+    run = run_pose_benchmark(out, work, budget, command, variants=variants, split=args.split,
+                             ablation=args.ablation, hr_checkpoint=args.hr_checkpoint,
+                             lr_grid=args.lr_grid, row_lr=row_lr, frozen_pose=args.frozen_pose,
+                             reserve=functools.partial(reserve_seconds, sizes) if sizes else None)
+    sized = None
+    if sizes is not None:  # this run's checkpoints (checkpoints.json) on mixed sizes, real LR
+        sized = run_sizes_benchmark(out / 'sizes', work, sizes, command)
+        run.meta['wall_seconds'] += sized['meta']['wall_seconds']
+    print('[report]', flush=True)
+    report = pose_report.write_report(out, run.rows, dict(run.meta, sizes=sized),
+                                      extra=sizes_report.pose_report_section(sized))
+    print('\n' + pose_report.markdown_table(report['rows']))
     print(f'\nreport: {out / "report.md"}  ({report["meta"]["wall_seconds"] / 60:.1f} min)')
 
 

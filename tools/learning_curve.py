@@ -15,9 +15,9 @@ import shlex
 import sys
 from pathlib import Path
 
-from benchmarks.cli import add_budget_arguments, budget_with_arguments
-from benchmarks.curve_job import run_curve
-from benchmarks.pose_job import BUDGETS, Budget
+from benchmarks.budget import BUDGETS, Budget
+from benchmarks.common.cli import add_budget_arguments, budget_with_arguments, positive_int
+from benchmarks.pose.curve import run_curve
 
 import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
 
@@ -25,7 +25,7 @@ import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibilit
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--points', nargs='+', type=int, required=True, metavar='ITERS',
+    p.add_argument('--points', nargs='+', type=positive_int, required=True, metavar='ITERS',
                    help='iterations at which to evaluate; the training runs to the largest')
     p.add_argument('--splits', nargs='+', choices=('tune', 'val'), default=['tune'],
                    help='splits to evaluate every point on (default: tune)')

@@ -16,7 +16,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from benchmarks.sizes_job import SIZES_BUDGETS, run_sizes_benchmark
+from benchmarks.common.cli import positive_float, positive_int
+from benchmarks.sizes.job import SIZES_BUDGETS, run_sizes_benchmark
 
 import lrpose_mm  # noqa: F401  (registers the modules, applies the compatibility fixes)
 
@@ -28,9 +29,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help='the pose benchmark work dir (checkpoints.json); stages go there too')
     p.add_argument('--out', default='reports/sizes', help='report folder')
     p.add_argument('--quick', action='store_true', help='12 images, 50 resamples (smoke run)')
-    p.add_argument('--num-images', type=int, default=None, help='mixed-size images')
-    p.add_argument('--n-resamples', type=int, default=None, help='bootstrap resamples')
-    p.add_argument('--threshold', type=float, default=None,
+    p.add_argument('--num-images', type=positive_int, default=None, help='mixed-size images')
+    p.add_argument('--n-resamples', type=positive_int, default=None, help='bootstrap resamples')
+    p.add_argument('--threshold', type=positive_float, default=None,
                    help='adaptive size threshold (crop-region height, px); default the '
                    'pose input height')
     p.add_argument('--tune-threshold', action='store_true',
@@ -43,10 +44,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.tune_threshold and args.threshold is not None:
         p.error('--threshold and --tune-threshold exclude each other')
-    for name in ('num_images', 'n_resamples', 'threshold'):
-        v = getattr(args, name)
-        if v is not None and v <= 0:
-            p.error(f'--{name.replace("_", "-")} must be > 0, got {v}')
     return args
 
 

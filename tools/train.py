@@ -66,7 +66,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
             if not torch.ops.mkldnn._is_mkldnn_bf16_supported():
                 warnings.warn('--amp: oneDNN finds no native bfloat16 on this CPU (no AVX-512 '
                               'BF16/AMX): autocast is emulated here and is likely slower than '
-                              'float32 (tools/benchmarks/precision.py times both)')
+                              'float32 (tools/benchmarks/common/precision.py times both)')
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

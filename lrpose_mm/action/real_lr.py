@@ -8,12 +8,12 @@ then maps coordinates with the real-LR pixel-centre rule, see
 ``SRTopdownPoseEstimator``).
 """
 import copy
-from typing import List
+from typing import List, Optional
 
 from mmengine.config import Config
 
 
-def real_lr_pipeline(cfg_or_pipeline) -> List[dict]:
+def real_lr_pipeline(cfg_or_pipeline, scale: Optional[int] = None) -> List[dict]:
     """The test pipeline for REAL low-resolution frames: a copy with
     ``LowResDegrade`` dropped and ``TopdownAffine``'s ``input_size`` divided
     by the model scale (``model_scale`` or ``scale``). A pipeline without
@@ -22,6 +22,9 @@ def real_lr_pipeline(cfg_or_pipeline) -> List[dict]:
     Args:
         cfg_or_pipeline: an mmengine ``Config`` / config path (its
             ``test_dataloader.dataset.pipeline`` is used) or a pipeline list.
+        scale: the SR scale the caller's images are reduced by. Given, the
+            pipeline must simulate exactly this scale: one without
+            ``LowResDegrade``, or with another scale, is an error instead.
     """
     if isinstance(cfg_or_pipeline, str):
         cfg_or_pipeline = Config.fromfile(cfg_or_pipeline)
@@ -31,16 +34,22 @@ def real_lr_pipeline(cfg_or_pipeline) -> List[dict]:
         pipeline = cfg_or_pipeline.test_dataloader.dataset.pipeline
     pipeline = [copy.deepcopy(dict(t)) for t in pipeline]
     degrade = [t for t in pipeline if t.get('type') == 'LowResDegrade']
-    if not degrade:
+    if not degrade and scale is None:
         return pipeline
+    if not degrade:
+        raise ValueError(f'real-LR input at x{scale} needs a test pipeline that simulates '
+                         'it with a LowResDegrade, found none')
     if len(degrade) > 1:
         raise ValueError('the pipeline has more than one LowResDegrade')
     d = degrade[0]
-    scale = d.get('model_scale') or d.get('scale', 4)
+    expected, scale = scale, d.get('model_scale') or d.get('scale', 4)
     if isinstance(scale, (list, tuple)):
         raise ValueError('LowResDegrade with a list of scales needs '
                          'model_scale to derive the real-LR input size')
     scale = int(scale)
+    if expected is not None and scale != int(expected):
+        raise ValueError(f'real-LR input at x{expected}, but the pipeline\'s LowResDegrade '
+                         f'simulates x{scale}')
     i_deg = pipeline.index(d)
     affine = [i for i, t in enumerate(pipeline[:i_deg])
               if t.get('type') == 'TopdownAffine']

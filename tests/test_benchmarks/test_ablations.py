@@ -7,19 +7,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
 
-from benchmarks.pose_job import (  # noqa: E402
+from benchmarks.common.stats import Bootstrapped  # noqa: E402
+from benchmarks.pose.evaluate import RowEval  # noqa: E402
+from benchmarks.pose.report import differences  # noqa: E402
+from benchmarks.pose.rows import (  # noqa: E402
     ABLATIONS,
     FROZEN_POSE_LR,
     VARIANTS,
-    RowEval,
     ablation_base,
     ablation_variants,
     frozen_pose_variants,
     load_config,
     sr_neck_lr,
 )
-from benchmarks.pose_report import differences  # noqa: E402
-from benchmarks.stats import Bootstrapped  # noqa: E402
 
 
 def test_every_ablation_changes_a_benchmark_row():

@@ -1,4 +1,4 @@
-"""The action benchmark application (tools/benchmarks/action_*.py), as a user runs it.
+"""The action benchmark application (tools/benchmarks/action/), as a user runs it.
 
 End to end: ``tools/action_benchmark.py --quick --make-smoke-pose`` (smoke pose checkpoints
 trained in-process for 2 iterations on 6 generated people, so neither the pose benchmark nor
@@ -94,7 +94,7 @@ def test_rerun_reuses_every_stage(quick_run):
 
 
 def test_split_and_window(tmp_path):
-    from benchmarks.action_data import clip_split, window_start, windowed_annotations
+    from benchmarks.action.data import clip_split, window_start, windowed_annotations
 
     from lrpose_mm.fileio import atomic_pickle_dump, load_pickle
     assert [clip_split(f'03_clap_{k:04d}') for k in range(5)] == [
@@ -119,7 +119,7 @@ def test_split_and_window(tmp_path):
 
 
 def test_intervals_are_paired():
-    from benchmarks.action_report import clip_matrix, intervals
+    from benchmarks.action.report import clip_matrix, intervals
     rng = np.random.default_rng(0)
     n = 200
     gt = rng.random(n) < 0.9
@@ -140,7 +140,7 @@ def test_intervals_are_paired():
 
 
 def test_missing_pose_checkpoints_named(tmp_path):
-    from benchmarks.action_pose import read_pose_checkpoints
+    from benchmarks.action.pose import read_pose_checkpoints
     with pytest.raises(FileNotFoundError, match='checkpoints.json does not exist'):
         read_pose_checkpoints(tmp_path, ['pdsr'])
     (tmp_path / 'checkpoints.json').write_text(json.dumps(

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
-from benchmarks.error_analysis import left_right, per_joint_pck  # noqa: E402
+from benchmarks.pose.error_analysis import left_right, per_joint_pck  # noqa: E402
 
 
 def _inst(pred, gt):

@@ -56,6 +56,34 @@ def test_quick_job_writes_every_row_with_intervals(quick_job):
     assert 'bfloat16 autocast' in report['meta']['protocol']
 
 
+def test_saved_stage_configs_are_complete_configs(quick_job, tmp_path):
+    """The config each stage saves beside its results runs alone: no placeholder left, every
+    module in the library's registries, and tools/test.py on it gives the stage's metrics."""
+    from mmengine.config import Config
+    from mmengine.evaluator import Evaluator
+    from mmengine.registry import init_default_scope
+
+    import lrpose_mm  # noqa: F401  (what a user's tools/test.py imports, nothing more)
+    root, _, _ = quick_job
+    saved = sorted((root / 'work').glob('*/*/*.py'))
+    assert {p.parts[-3] for p in saved} >= ROWS | {f'test-{k}' for k in ROWS}
+    init_default_scope('mmpose')
+    for path in saved:
+        assert '{stage_dir}' not in path.read_text(), path
+        cfg = Config.fromfile(str(path))
+        assert all(str(path.parent) in ev.get('outfile_prefix', ev.get('out_file', str(
+            path.parent))) for ev in cfg.test_evaluator), path  # into its own stage folder
+        Evaluator(cfg.test_evaluator)
+    [stage] = (root / 'work' / 'test-pdsr').glob('*/stage.json')
+    rec = json.loads(stage.read_text())
+    [cfg_file] = stage.parent.glob('*.py')
+    run_tool(PY, 'tools/test.py', str(cfg_file), rec['checkpoint'], '--work-dir',
+             str(tmp_path), '--out', str(tmp_path / 'metrics.json'))
+    metrics = json.loads((tmp_path / 'metrics.json').read_text())
+    for name in ('coco/AP', 'pck0.1/PCK'):
+        assert metrics[name] == pytest.approx(rec['metrics'][name]), name
+
+
 def test_budget_flags_parse_booleans():
     import sys
     sys.path.insert(0, str(ROOT / 'tools'))
@@ -64,8 +92,8 @@ def test_budget_flags_parse_booleans():
     assert args.amp is False and args.channels_last is True
     assert parse_args([]).amp is None  # not given: the budget's own value
     assert parse_args(['--amp', 'AUTO']).amp == 'auto'  # timed when the job runs
-    from benchmarks.cli import budget_with_arguments
-    from benchmarks.pose_job import BUDGETS
+    from benchmarks.budget import BUDGETS
+    from benchmarks.common.cli import budget_with_arguments
     given = budget_with_arguments(BUDGETS['default'], parse_args(['--hr-iters', '7', '--amp',
                                                                   'false']))
     assert (given.hr_iters, given.amp, given.ft_iters) == (7, False, BUDGETS['default'].ft_iters)

@@ -7,8 +7,11 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
-from benchmarks import precision  # noqa: E402
-from benchmarks.pose_job import BUDGETS, configure, load_config, resolve_precision  # noqa: E402
+from benchmarks.budget import BUDGETS  # noqa: E402
+from benchmarks.common import precision  # noqa: E402
+from benchmarks.pose.configure import configure  # noqa: E402
+from benchmarks.pose.rows import load_config  # noqa: E402
+from benchmarks.pose.schedule import resolve_precision  # noqa: E402
 
 
 def _fake_timings(monkeypatch, seconds):

@@ -8,21 +8,19 @@ import pytest
 from mmengine.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
-from benchmarks.instance_dump import load_instances  # noqa: E402
-from benchmarks.sizes_data import rescale_split, size_factors  # noqa: E402
-from benchmarks.sizes_job import (  # noqa: E402
+from benchmarks.sizes.data import rescale_split, size_factors  # noqa: E402
+from benchmarks.sizes.evaluate import bucket_of  # noqa: E402
+from benchmarks.sizes.job import SizesBudget, load_row_config, run_sizes_benchmark  # noqa: E402
+from benchmarks.sizes.pipelines import (  # noqa: E402
     ALWAYS_SR,
-    DUMP_FILES,
     NEVER_SR,
-    SizesBudget,
-    _with_pipeline,
-    bucket_of,
-    load_row_config,
-    real_lr_pipeline,
-    region_heights,
     routed_pipeline,
-    run_sizes_benchmark,
+    with_pipeline,
 )
+from benchmarks.sizes.threshold import DUMP_FILES, region_heights  # noqa: E402
+
+from lrpose_mm.action import real_lr_pipeline  # noqa: E402
+from lrpose_mm.evaluation import load_instances  # noqa: E402
 
 PDSR = 'lrpose_mm::synthetic/pdsr-x4_hrnet-tiny_synthetic-lr32x24.py'
 ORACLE = 'lrpose_mm::synthetic/hr-oracle_hrnet-tiny_synthetic-128x96.py'
@@ -90,12 +88,14 @@ def test_pipelines_route_and_crop_at_the_right_sizes():
     never = next(t for t in routed_pipeline(cfg, NEVER_SR) if 'Adaptive' in t['type'])
     assert never['size_threshold'] == NEVER_SR and tuple(never['input_size']) == (96, 128)
     assert not any(t['type'] == 'LowResDegrade' for t in routed_pipeline(cfg, ALWAYS_SR))
-    real = real_lr_pipeline(cfg, 4)
+    real = real_lr_pipeline(cfg, scale=4)
     crop = next(t for t in real if t['type'] == 'TopdownAffine')
     assert tuple(crop['input_size']) == (24, 32)
     assert not any(t['type'] == 'LowResDegrade' for t in real)
     with pytest.raises(ValueError, match='LowResDegrade'):
-        real_lr_pipeline(load_row_config(dict(config=ORACLE)), 4)
+        real_lr_pipeline(load_row_config(dict(config=ORACLE)), scale=4)
+    with pytest.raises(ValueError, match='simulates x4'):  # images reduced x2, model x4
+        real_lr_pipeline(cfg, scale=2)
 
 
 def _random_checkpoint(config: str, path: Path, seed: int = 0) -> str:
@@ -111,7 +111,7 @@ def _random_checkpoint(config: str, path: Path, seed: int = 0) -> str:
 @pytest.fixture(scope='module')
 def tiny_job(tmp_path_factory, mmpose_scope_one_thread):
     """A pose-job work dir on tiny generated data: budget.json + checkpoints.json."""
-    from benchmarks.pose_job import BUDGETS
+    from benchmarks.budget import BUDGETS
     root = tmp_path_factory.mktemp('sizes')
     data = root / 'data'
     _generate(data, 3, 'val', img_size=(128, 96))
@@ -129,16 +129,16 @@ def tiny_job(tmp_path_factory, mmpose_scope_one_thread):
 
 
 def test_adaptive_equals_never_sr_when_every_person_is_above_the_threshold(tiny_job):
-    from benchmarks.pose_job import configure
-    from benchmarks.sizes_job import pose_job_budget
-    from benchmarks.stages import StageRunner
+    from benchmarks.common.stages import StageRunner
+    from benchmarks.pose.configure import configure
+    from benchmarks.sizes.job import pose_job_budget
     root, work, ckpts = tiny_job
     budget = pose_job_budget(work)
     base = configure(load_row_config(ckpts['pdsr']), budget, budget.data_root, 1, 0, 'val')
     runner = StageRunner(root / 'routes')
     dumps = {}
     for name, thr in (('never', NEVER_SR), ('adaptive', 10.0)):  # every region is > 10 px
-        cfg = _with_pipeline(base, routed_pipeline(base, thr))
+        cfg = with_pipeline(base, routed_pipeline(base, thr))
         rec = runner.test(name, cfg, ckpts['pdsr']['checkpoint'], files=DUMP_FILES)
         dumps[name] = load_instances(rec.files['instances'])
         dumps[name]['coco'] = json.loads(Path(rec.files['coco']).read_text())
@@ -221,16 +221,12 @@ def test_quick_sizes_job_end_to_end(tiny_job):
 
 @pytest.mark.slow
 def test_threshold_tuning_composes_the_two_routes(tiny_job):
-    from benchmarks.pose_job import configure
-    from benchmarks.sizes_job import (
-        THRESHOLD_GRID,
-        CocoKeypointAP,
-        _coco_from,
-        _sigmas,
-        pose_job_budget,
-        tune_threshold,
-    )
-    from benchmarks.stages import StageRunner
+    from benchmarks.common.stages import StageRunner
+    from benchmarks.common.stats import CocoKeypointAP
+    from benchmarks.pose.configure import configure
+    from benchmarks.sizes.evaluate import coco_from, coco_sigmas
+    from benchmarks.sizes.job import pose_job_budget
+    from benchmarks.sizes.threshold import THRESHOLD_GRID, tune_threshold
     root, work, ckpts = tiny_job
     budget = pose_job_budget(work)
     base = configure(load_row_config(ckpts['pdsr']), budget, budget.data_root, 1, 0, 'val')
@@ -246,7 +242,7 @@ def test_threshold_tuning_composes_the_two_routes(tiny_job):
     recs = {r.name: r for r in runner.log}
     for thr, route in ((32.0, 'never-sr'), (256.0, 'always-sr')):  # everyone one way
         res = json.loads(Path(recs[f'sizes-tune-{route}'].files['coco']).read_text())
-        own = CocoKeypointAP(_coco_from(gt), res, _sigmas(), ids)(np.arange(len(ids)))
+        own = CocoKeypointAP(coco_from(gt), res, coco_sigmas(), ids)(np.arange(len(ids)))
         assert out['grid'][str(thr)]['AP'] == pytest.approx(own, abs=1e-12)
         pck = recs[f'sizes-tune-{route}'].metrics['pck0.1/PCK']
         assert out['grid'][str(thr)]['PCK'] == pytest.approx(pck, abs=1e-6)
@@ -254,9 +250,9 @@ def test_threshold_tuning_composes_the_two_routes(tiny_job):
 
 def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
     """Perfect predictions everywhere except one 96-160 px person: that bucket alone drops."""
-    from benchmarks.sizes_job import evaluate_stage
-    from benchmarks.stages import StageRecord
-    from benchmarks.stats import resample_indices
+    from benchmarks.common.stages import StageRecord
+    from benchmarks.common.stats import resample_indices
+    from benchmarks.sizes.evaluate import evaluate_stage
     rng = np.random.default_rng(0)
     people = [(1, 30.0), (1, 70.0), (1, 200.0), (2, 120.0), (2, 40.0)]  # (image, height)
     anns, res, dump = [], [], dict(pred=[], gt=[], mask=[], bbox=[], img_id=[], pred_scores=[])

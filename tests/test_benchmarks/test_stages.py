@@ -7,7 +7,7 @@ import pytest
 from mmengine.config import Config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
-from benchmarks.stages import StageRunner, settings_key  # noqa: E402
+from benchmarks.common.stages import StageRunner, settings_key  # noqa: E402
 
 
 @pytest.fixture()

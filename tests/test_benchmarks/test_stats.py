@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / 'tools'))
-from benchmarks.stats import (  # noqa: E402
+from benchmarks.common.stats import (  # noqa: E402
     Bootstrapped,
     CocoKeypointAP,
     bootstrap,

@@ -1,15 +1,18 @@
-"""The pose benchmark's report: tables with intervals, paired differences, targets, chart."""
+"""The pose benchmark's report: tables with intervals, paired differences, targets, chart,
+and the prose that states the data and the protocol of a run."""
 import os
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
+import matplotlib
 import numpy as np
 
-from .report import write_report as write_files
-from .stats import Bootstrapped, Interval, fmt_interval, verdict
+from ..common.report import write_report as write_files
+from ..common.stats import Bootstrapped, Interval, fmt_interval, verdict
+from .schedule import precision_text
 
 LR_KEY, HR_KEY = 'lr-direct', 'hr-oracle'
-# DESIGN.md's accuracy ordering: each pair (better, worse) must be a significant difference
+# the expected accuracy ordering: each pair (better, worse) must be a significant difference
 ORDERINGS = [('pdsr', 'two-stage'), ('two-stage', 'bicubic'), ('bicubic', 'lr-direct'),
              ('pdsr', 'lr-direct-simcc'), ('pdsr', 'bicubic'), ('pdsr', 'lr-direct')]
 # --frozen-pose rows (SR in front of the frozen oracle): the same ordering within that protocol
@@ -116,9 +119,8 @@ def difference_table(diffs: List[dict]) -> str:
 
 def bar_chart(table: List[dict], path: Path) -> None:
     """AP and PCK@0.1 per variant with 95% interval error bars."""
-    import matplotlib
     matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot as plt  # after choosing the backend
     x = np.arange(len(table))
     fig, ax = plt.subplots(figsize=(1.6 * len(table) + 2, 4))
     for off, key, color in ((-0.2, 'AP', '#3b6fb6'), (0.2, 'PCK', '#e39b3a')):
@@ -163,9 +165,47 @@ def learner_section(learner: Optional[dict]) -> List[str]:
     return md
 
 
-def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
-    """report.md, report.json and bar_chart.png in ``out_dir``; returns the JSON dict."""
+def data_text(splits: Dict[str, dict], seed: int) -> str:
+    """The data of a run in words (``splits``: the generator's per-split counts)."""
+    return (f'procedural people, seed {seed}: '
+            + ', '.join(f'{k} {v["num_people"]} people in {v["num_images"]} images'
+                        for k, v in splits.items())
+            + '; HR crops 128x96, LR 32x24 (x4)')
+
+
+def protocol_text(meta: dict) -> str:
+    """The protocol of a run in words, from the facts :class:`~.job.PoseRun` holds."""
+    b, row_lr, precision = meta['budget'], meta.get('row_lr'), meta.get('precision_probe')
+    hr_checkpoint, split = meta.get('hr_checkpoint'), meta['split']
+    return ((f'HR oracle: the given checkpoint {hr_checkpoint}; every other '
+             if hr_checkpoint else
+             f'HR oracle trained {b["hr_iters"]} iterations from scratch; every other ')
+            + f'row starts from it and trains {b["ft_iters"]} iterations '
+            f'(batch {b["batch_size"]}, {b["ft_seeds"]} seed(s), the row is their '
+            'mean; learning rate '
+            + (', '.join(f'{k} {v:g}' for k, v in row_lr.items())
+               + ' (chosen on tune), the others their config\'s' if row_lr
+               else 'of each config')
+            + '); same data, LR images, backbone and step count; '
+            + ('training under bfloat16 autocast (BF16AutocastOptimWrapper) '
+               if b['amp'] else 'training in float32 ')
+            + ('with channels-last convolutions (ChannelsLastHook)'
+               if b['channels_last'] else '')
+            + (f' (the fastest here: one training step {precision_text(precision)}); '
+               if precision else '; ')
+            + f'evaluated (float32) on {split} with flip test; intervals: '
+            f'{b["n_resamples"]} bootstrap resamples of {split} images, percentile 95%, '
+            'paired across rows')
+
+
+def write_report(out_dir: Path, rows: Dict, meta: dict, extra: Sequence[str] = ()) -> dict:
+    """report.md, report.json and bar_chart.png in ``out_dir``; returns the JSON dict.
+
+    ``rows`` and ``meta`` are a :class:`~.job.PoseRun`'s; ``extra``: markdown lines of
+    further sections (e.g. the mixed-size job's summary), placed before the picture grid."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    meta = dict(meta, data=data_text(meta['data_splits'], meta['budget']['seed']),
+                protocol=protocol_text(meta))
     table = table_rows(rows)
     diffs = differences(rows)
     tgt = targets(rows, table, diffs)
@@ -179,7 +219,7 @@ def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
           f'Command: `{meta["command"]}`  ',
           f'Reused stages (settings unchanged): {", ".join(reused) if reused else "none"}', '',
           markdown_table(table), '', '## Paired differences (same bootstrap resamples)', '',
-          difference_table(diffs), '', '## Targets (DESIGN.md)', '',
+          difference_table(diffs), '', '## Targets', '',
           '| target | outcome |', '|---|---|', *[f'| {a} | {b} |' for a, b in tgt], '',
           'Gap closure = (x − LR-direct) / (HR oracle − LR-direct), with the interval of the '
           'ratio over the same resamples. GFLOPs/params from mmengine.analysis at the input '
@@ -187,7 +227,7 @@ def write_report(out_dir: Path, rows: Dict, meta: dict) -> dict:
           '![AP and PCK per variant](bar_chart.png)', '']
     md += learner_section(meta.get('learner'))
     md += lr_section(meta.get('chosen_lr'))
-    md += sizes_section(meta.get('sizes'))
+    md += list(extra)
     if meta.get('grid'):
         md += [f'{meta.get("split", "val").capitalize()} people where PDSR and bicubic differ '
                'most (top: PDSR better, bottom: PDSR '
@@ -209,14 +249,3 @@ def lr_section(chosen: Optional[dict]) -> List[str]:
                           for lr, c in entry['candidates'].items())
         md.append(f'| {key} | {cands} | {entry["lr"]:g} |')
     return md + ['', 'Chosen by the highest AP (PCK@0.1 breaks ties).', '']
-
-
-def sizes_section(sized: Optional[dict]) -> List[str]:
-    """The mixed-size and real-LR tables of this run's checkpoints (``sizes/report.md``)."""
-    if not sized:
-        return []
-    from .sizes_report import markdown_sections
-    m = sized['meta']
-    return ['## Mixed sizes and real low-resolution input (this run\'s checkpoints)', '',
-            f'Also in `sizes/report.md` ({m["wall_seconds"] / 60:.1f} min; reused stages: '
-            f'{", ".join(m["reused_stages"]) or "none"}).', '', *markdown_sections(sized)]

@@ -17,6 +17,7 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
+from lrpose_mm.datasets.synthetic.actions import generate_action_dataset
 from lrpose_mm.fileio import atomic_pickle_dump, load_pickle
 
 SPLITS = ('train', 'tune', 'val')
@@ -78,7 +79,6 @@ def windowed_annotations(src: str, dst: str, window: Optional[int], seed: int = 
 def generate_actions(data_root: Path, clips_per_class: int, num_frames: int, lr_noise: float,
                      seed: int) -> Dict[str, object]:
     """Generate (or reuse) the procedural action clips; returns the generator's meta."""
-    from lrpose_mm.datasets.synthetic.actions import generate_action_dataset
     if clips_per_class < 5:
         raise ValueError(f'clips_per_class must be >= 5 (one clip per split and class), '
                          f'got {clips_per_class}')

@@ -11,6 +11,8 @@ import json
 from typing import Dict, List, Sequence
 
 import numpy as np
+from xtcocotools.coco import COCO
+from xtcocotools.cocoeval import COCOeval
 
 # COCO-17 left/right pairs from MMPose's dataset metainfo (flip_indices)
 PAIR_NAMES = ('shoulder', 'elbow', 'wrist', 'hip', 'knee', 'ankle')
@@ -60,8 +62,6 @@ def ap_of_noisy_ground_truth(ann_file: str, sigmas: Sequence[float],
                              seed: int = 0) -> Dict[float, float]:
     """COCO AP of the ground truth itself with Gaussian noise of ``noise`` x box size added
     to every coordinate: how precise a network must be for a given AP on this data."""
-    from xtcocotools.coco import COCO
-    from xtcocotools.cocoeval import COCOeval
     rng = np.random.default_rng(seed)
     with contextlib.redirect_stdout(io.StringIO()):
         gt = COCO(ann_file)

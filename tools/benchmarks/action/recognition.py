@@ -12,9 +12,9 @@ from mmengine.config import Config
 
 from lrpose_mm.config import load_config
 
-from . import action_dump  # noqa: F401  (registers ActionPredictionDump)
-from .action_dump import correct_by_clip
-from .stages import StageRunner
+from ..common.stages import StageRunner
+from . import dump  # noqa: F401  (registers ActionPredictionDump)
+from .dump import correct_by_clip
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,19 @@ One run (``tools/action_benchmark.py``), every stage through the shared :class:`
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, List
+from typing import ClassVar, Dict, List, Tuple
 
-from lrpose_mm.fileio import atomic_json_dump
+import torch
 
-from . import action_report
-from .action_data import generate_actions, windowed_annotations
-from .action_pose import make_smoke_pose_checkpoints, read_pose_checkpoints
-from .action_recognition import POSEC3D, STGCN, train_and_test
-from .action_skeletons import extract_source, keypoint_error, throughput
-from .report import machine
-from .stages import StageRunner, file_digest
+from lrpose_mm.fileio import atomic_json_dump, load_pickle
+
+from ..common.report import machine
+from ..common.stages import StageRunner, file_digest
+from . import report as action_report
+from .data import generate_actions, windowed_annotations
+from .pose import make_smoke_pose_checkpoints, read_pose_checkpoints
+from .recognition import POSEC3D, STGCN, train_and_test
+from .skeletons import extract_source, keypoint_error, throughput
 
 SOURCES = ('gt', 'lr-direct', 'bicubic', 'pdsr')  # gt: the generator's skeletons
 #: with ``frozen_pose``: the pose job's ``--frozen-pose`` rows, bicubic and PDSR in front of
@@ -43,9 +45,11 @@ def skeleton_sources(frozen_pose: bool) -> tuple:
 @dataclass
 class ActionBudget:
     """Data and schedule sizes; one budget for every skeleton source."""
+    #: number fields that may be 0 (every other one must be > 0)
+    ZERO_ALLOWED: ClassVar[Tuple[str, ...]] = ('seed', 'lr_noise')
     clips_per_class: int = 100  # 10 classes: 600 train / 200 tune / 200 val clips
     num_frames: int = 24  # frames rendered per clip
-    window: int = 4  # frames the recognizer sees (chosen on tune: GT 0.94 at 4, 0.99 at 8)
+    window: int = 4  # frames the recognizer sees (chosen on tune: docs/tuning.md "Action window")
     lr_noise: float = 2.0  # sensor noise (std, grey levels) of the LR video
     seed: int = 0
     data_root: str = 'data/actions_bench'
@@ -54,7 +58,7 @@ class ActionBudget:
     seeds: int = 1  # trainings per source and recognizer (per-clip top-1 averaged)
     posec3d: bool = True
     frozen_pose: bool = False  # also the pose job's frozen-oracle rows (FROZEN_SOURCES)
-    posec3d_epochs: int = 20  # chosen on tune: GT 0.935 / 0.905 (seeds 0, 1) vs 0.825 / 0.805 at 10
+    posec3d_epochs: int = 20  # chosen on tune
     extract_batch: int = 64  # crops per forward pass
     flip_test: bool = False  # during extraction (half the cost; same for every pose model)
     throughput_frames: int = 96
@@ -92,7 +96,6 @@ def _skeleton_sets(runner: StageRunner, budget: ActionBudget, data_root: Path,
         rec = extract_source(runner, src, poses[src], data_root / 'video_list.txt',
                              budget.extract_batch, budget.flip_test)
         raw[src] = rec.files['skeletons']
-    from lrpose_mm.fileio import load_pickle
     names = [a['frame_dir'] for a in load_pickle(gt_file)['annotations']]
     out = {}
     for src, path in raw.items():
@@ -113,7 +116,6 @@ def _skeleton_sets(runner: StageRunner, budget: ActionBudget, data_root: Path,
 def run_action_benchmark(out_dir: Path, work_dir: Path, budget: ActionBudget,
                          pose_work_dir: Path, command: str = '',
                          make_smoke_pose: bool = False) -> ActionResult:
-    import torch
     t_start = time.time()
     torch.set_num_threads(budget.threads)
     work_dir, data_root = Path(work_dir), Path(budget.data_root)

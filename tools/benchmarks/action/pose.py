@@ -14,11 +14,14 @@ from pathlib import Path
 from typing import Dict, Optional, Sequence
 
 from mmengine.config import Config
+from mmpose.apis import init_model
 
+from lrpose_mm.action import real_lr_pipeline
 from lrpose_mm.config import load_config
+from lrpose_mm.datasets.synthetic import generate_people_splits
 from lrpose_mm.fileio import atomic_json_dump
 
-from .stages import StageRunner
+from ..common.stages import StageRunner
 
 CHECKPOINTS_FILE = 'checkpoints.json'
 POSE_CONFIGS = {
@@ -85,7 +88,6 @@ def make_smoke_pose_checkpoints(runner: StageRunner, pose_work_dir: Path, people
     the pose job has run. Not the pose job's models. ``frozen_pose`` also writes the
     frozen-oracle rows (``frozen-<key>``: the same smoke checkpoint with ``freeze_pose``, as
     the pose job's ``--frozen-pose`` rows carry it)."""
-    from lrpose_mm.datasets.synthetic import generate_people_splits
     generate_people_splits(str(people_root), num_train=num_images, num_val=2, seed=0,
                            workers=1, progress=False)
     out = {}
@@ -113,9 +115,7 @@ def pose_config(pose: dict) -> Config:
 def load_real_lr_model(pose: dict, flip_test: Optional[bool] = None, device: str = 'cpu'):
     """``mmpose.apis.init_model`` with the real-LR test pipeline (no second degradation), so
     batched extraction and ``inference_topdown`` crop alike. Returns ``(model, pipeline)``."""
-    from mmpose.apis import init_model
 
-    from lrpose_mm.action import real_lr_pipeline
     cfg = pose_config(pose)
     cfg.test_dataloader.dataset.pipeline = real_lr_pipeline(cfg)
     if 'pose_init_cfg' in cfg.model:

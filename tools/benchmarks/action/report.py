@@ -8,11 +8,11 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import stats
-from .report import md_table, write_report
+from ..common import stats
+from ..common.report import md_table, write_report
 
-TARGET_GAP_CLOSURE = 0.60  # DESIGN.md "Action"
-TARGET_SPEEDUP = 3.0  # DESIGN.md "Speed" (a GPU figure)
+TARGET_GAP_CLOSURE = 0.60  # the project's action target
+TARGET_SPEEDUP = 3.0  # the project's speed target (a GPU figure)
 SOURCE_LABELS = {'gt': 'ground truth (generator)', 'lr-direct': 'LR-direct',
                  'bicubic': 'bicubic x4', 'pdsr': 'pose-driven SR (PDSR)',
                  'frozen-bicubic': 'bicubic x4 -> frozen HR oracle',
@@ -68,7 +68,7 @@ def intervals(mats: Mapping[str, np.ndarray], n_resamples: int = 1000, seed: int
 
 
 def targets(iv_by_recognizer: Mapping[str, dict], speedup: Optional[float]) -> List[dict]:
-    """DESIGN.md's action targets, met or missed with the numbers."""
+    """The project's action targets, met or missed with the numbers."""
     out = []
     gc = iv_by_recognizer.get('ST-GCN', {}).get('gap_closure', {}).get('pdsr')
     name = 'ST-GCN on PDSR skeletons closes >= 60% of the LR-direct -> GT gap'
@@ -144,7 +144,7 @@ def report_lines(rows: List[dict], ivs: Mapping[str, dict], tune: Mapping[str, d
                         f'{tp["per_frame_s"]:.2f}']])
         L += ['', f'Speed-up {tp["speedup"]:.2f}x (max keypoint difference between the paths '
               f'{tp["max_abs_keypoint_diff"]:.2g} px).', '']
-    L += ['## DESIGN targets', '']
+    L += ['## Targets', '']
     L += md_table(['target', 'value', 'verdict'],
                   [[t['target'], _f(t['value']), t['note']] for t in tgt])
     L += ['', '## Run', '']

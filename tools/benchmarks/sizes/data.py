@@ -17,8 +17,10 @@ import zlib
 from pathlib import Path
 from typing import Dict, Optional, Sequence, Tuple
 
+import cv2
 import numpy as np
 
+from lrpose_mm.datasets.synthetic import generate_coco_people
 from lrpose_mm.fileio import atomic_json_dump, atomic_path
 
 RESCALE_VERSION = 'rescale-2'  # 2: box corner by the pixel-centre rule
@@ -65,7 +67,6 @@ def rescale_split(src_ann: str, src_img_dir: str, dst_root: str, dst_split: str,
     files are written atomically, the JSON last. Returns ``cache_key``, ``num_images``,
     ``num_people`` and ``ann_file``.
     """
-    import cv2
     src = json.loads(Path(src_ann).read_text())
     missing = [im['id'] for im in src['images'] if im['id'] not in factors]
     if missing:
@@ -118,7 +119,6 @@ def make_sizes_split(root: str, num_images: int, seed: int,
     under ``root/source`` and shrink each by :func:`size_factors` into ``root/<split>``.
     With the default ``img_size`` people are 128-320 px tall before shrinking, so about
     19-300 px after it."""
-    from lrpose_mm.datasets.synthetic import generate_coco_people
     src = generate_coco_people(os.path.join(root, 'source'), num_images, seed=seed,
                                img_size=img_size, split_name=split, workers=workers,
                                progress=False, overwrite=True)

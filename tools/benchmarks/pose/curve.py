@@ -1,5 +1,5 @@
-"""The HR oracle's learning curve under the benchmark's protocol (issue: is the oracle
-step-, data- or capacity-bound?).
+"""The HR oracle's learning curve under the benchmark's protocol (is the oracle step-,
+data- or capacity-bound?).
 
 One training of the benchmark's HR-oracle stage (same config, data, precision, seed and
 cosine schedule, run for ``max(points)`` iterations), a checkpoint at every point, each
@@ -14,31 +14,24 @@ from pathlib import Path
 from typing import Dict, Sequence
 
 import numpy as np
+import torch
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
+from lrpose_mm.evaluation import load_instances
 from lrpose_mm.fileio import atomic_json_dump, atomic_text_dump
 
-from .pose_job import (
-    HR_ORACLE,
-    TRAIN_CFG_SPLIT,
-    Budget,
-    RowEval,
-    configure,
-    ensure_data,
-    evaluate_rows,
-    load_config,
-    precision_text,
-    resolve_precision,
-)
-from .report import machine as report_machine
-from .stages import StageRunner
+from ..budget import Budget
+from ..common.report import machine as report_machine
+from ..common.stages import StageRunner
+from .configure import TRAIN_CFG_SPLIT, configure, ensure_data
+from .error_analysis import left_right
+from .evaluate import RowEval, evaluate_rows
+from .rows import HR_ORACLE, load_config
+from .schedule import precision_text, resolve_precision
 
 
 def collapse_rate(instances_file: str) -> float:
     """Mean share of limb pairs (shoulders to ankles) whose two predictions collapse."""
-    from mmpose.datasets.datasets.utils import parse_pose_metainfo
-
-    from .error_analysis import left_right
-    from .instance_dump import load_instances
     meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
     pairs = left_right(load_instances(instances_file), meta)
     limbs = [v['collapse'] for k, v in pairs.items() if k not in ('eye', 'ear') and v['people']]
@@ -48,7 +41,6 @@ def collapse_rate(instances_file: str) -> float:
 def run_curve(budget: Budget, points: Sequence[int], splits: Sequence[str], out_dir: str,
               work_dir: str, command: str) -> dict:
     """Train (or reuse) the curve's oracle, evaluate every point; writes report.md/json."""
-    import torch
     points = sorted({int(p) for p in points})
     if not points or points[0] < 1:
         raise ValueError(f'--points must be positive iteration counts, got {points}')

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Mapping, Optional
 
 from mmengine.config import Config
+from mmengine.runner import Runner
 
 from lrpose_mm.fileio import atomic_json_dump
 
@@ -101,7 +102,6 @@ class StageRunner:
 
     @staticmethod
     def _build_runner(cfg: Config, desc: str):
-        from mmengine.runner import Runner
 
         # mmengine's console handler binds sys.stdout when the Runner creates it: built with
         # stdout silenced, the log (config dump, losses) goes to the stage's log file only
@@ -121,6 +121,9 @@ class StageRunner:
             return self._record(done)
         wd = self._stage_dir(name, key)
         wd.mkdir(parents=True, exist_ok=True)
+        # the config mmengine saves beside the checkpoints is a complete one: its evaluation
+        # (``tools/test.py CONFIG CKPT``) writes into this stage's folder
+        cfg.test_evaluator = _fill_stage_dir(cfg.test_evaluator, str(wd))
         cfg.work_dir = str(wd)
         last = wd / 'last_checkpoint'
         if last.is_file():  # interrupted: resume (load_from points at our own checkpoint)

@@ -8,8 +8,22 @@ import hashlib
 from pathlib import Path
 from typing import Dict, Optional
 
-from .action_pose import load_real_lr_model, pose_config
-from .stages import StageRecord, StageRunner, file_digest
+import torch
+
+from lrpose_mm.action import (
+    ExtractJob,
+    ExtractSettings,
+    TrackBoxes,
+    extract_dataset,
+    parse_video_list,
+    read_all_frames,
+)
+from lrpose_mm.apis import compare_batched_vs_per_frame
+from lrpose_mm.evaluation import skeleton_keypoint_error
+from lrpose_mm.fileio import load_pickle
+
+from ..common.stages import StageRecord, StageRunner, file_digest
+from .pose import load_real_lr_model, pose_config
 
 
 def config_digest(pose: dict) -> str:
@@ -20,7 +34,6 @@ def config_digest(pose: dict) -> str:
 def _extract_dataset(model, video_list: str, out_file: str, batch_size: int, work_dir: str):
     """The library's ``extract_dataset`` with tracked boxes, keypoints in video pixels (the
     model's test pipeline is already the real-LR one)."""
-    from lrpose_mm.action import ExtractJob, ExtractSettings, extract_dataset
     return extract_dataset(model, None, video_list, out_file,
                            ExtractSettings(boxes='tracks', keypoint_space='original'),
                            ExtractJob(batch_size=batch_size, work_dir=work_dir, overwrite=True))
@@ -51,8 +64,6 @@ def extract_source(runner: StageRunner, key: str, pose: dict, video_list: Path,
 def keypoint_error(pred_file: str, gt_file: str) -> Dict[str, Optional[float]]:
     """End-point error (LR px) and PCK@0.1 x person height of a skeleton set against GT, over
     every frame of every clip (the library's MMPose-based ``skeleton_keypoint_error``)."""
-    from lrpose_mm.evaluation import skeleton_keypoint_error
-    from lrpose_mm.fileio import load_pickle
     return skeleton_keypoint_error(load_pickle(pred_file)['annotations'],
                                    load_pickle(gt_file)['annotations'])
 
@@ -67,10 +78,7 @@ def throughput(runner: StageRunner, model_key: str, pose: dict, video_list: Path
                     flip_test=flip_test)
 
     def run(stage_dir: Path) -> dict:
-        import torch
 
-        from lrpose_mm.action import TrackBoxes, parse_video_list, read_all_frames
-        from lrpose_mm.apis import compare_batched_vs_per_frame
         entries = parse_video_list(str(video_list))
         entries = [e for e in entries if e.split == 'val'] or entries
         imgs, boxes = [], []

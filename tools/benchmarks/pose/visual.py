@@ -7,18 +7,21 @@ import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.structures import InstanceData
+from mmpose.registry import DATASETS
+from mmpose.structures import PoseDataSample
+from mmpose.visualization import PoseLocalVisualizer
 
 from lrpose_mm.analysis import estimator_complexity, throughput_side_by_side
 from lrpose_mm.apis import init_pose_model
-
-from .instance_dump import load_instances
+from lrpose_mm.evaluation import load_instances
 
 
 class LoadedModel:
     """A checkpoint built for inference with its val dataset."""
 
     def __init__(self, cfg: Config, checkpoint: str) -> None:
-        from mmpose.registry import DATASETS
         self.model = init_pose_model(cfg, checkpoint, device='cpu')
         self.dataset = DATASETS.build(self.model.cfg.test_dataloader.dataset)
 
@@ -54,7 +57,6 @@ def person_error(inst: Dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _visualizer(metainfo: dict):
-    from mmpose.visualization import PoseLocalVisualizer
     vis = PoseLocalVisualizer(name=f'grid_{id(metainfo)}', radius=1, line_width=1)
     vis.set_dataset_meta(metainfo)
     return vis
@@ -64,8 +66,6 @@ def _tile(vis, img: np.ndarray, kpts: Optional[np.ndarray], text: str,
           cell: Tuple[int, int]) -> np.ndarray:
     """``img`` (BGR) resized to ``cell`` with ``kpts`` (crop pixels of ``img``) drawn by
     MMPose's visualiser and ``text`` written on top."""
-    from mmengine.structures import InstanceData
-    from mmpose.structures import PoseDataSample
     cw, ch = cell
     sx, sy = cw / img.shape[1], ch / img.shape[0]
     view = cv2.resize(img, (cw, ch), interpolation=cv2.INTER_NEAREST)
@@ -91,7 +91,6 @@ def _to_crop(kpts: np.ndarray, meta: dict, crop_wh: Tuple[int, int]) -> np.ndarr
 @torch.no_grad()
 def _sr_view(lm: LoadedModel, index: int) -> Tuple[np.ndarray, dict]:
     """(SR output as BGR uint8, metainfo) of val sample ``index``."""
-    from mmengine.dataset import pseudo_collate
     data = pseudo_collate([lm.dataset[index]])
     lm.model.test_cfg['output_sr'] = True
     pred = lm.model.test_step(data)[0]

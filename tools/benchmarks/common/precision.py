@@ -9,6 +9,8 @@ import time
 from typing import Dict, Optional, Tuple
 
 import torch
+from mmengine.registry import DefaultScope
+from mmpose.registry import MODELS
 
 # (name, bfloat16 autocast, channels-last)
 CANDIDATES: Tuple[Tuple[str, bool, bool], ...] = (
@@ -55,8 +57,8 @@ def choose_precision(model: torch.nn.Module, inputs: torch.Tensor, min_gain: flo
     """Time every candidate; returns ``dict(amp, channels_last, chosen, seconds)``.
 
     bfloat16 is taken only when it is at least ``min_gain`` (relative) faster than the
-    fastest float32 candidate: at equal steps it trained slightly worse on tune (README
-    "Training speed"), so a tie goes to float32."""
+    fastest float32 candidate: at equal steps it trained slightly worse on tune
+    (docs/tuning.md "Training precision"), so a tie goes to float32."""
     seconds = {name: time_training_steps(model, inputs, amp, cl, steps)
                for name, amp, cl in CANDIDATES}
     fp32 = min((n for n, amp, _ in CANDIDATES if not amp), key=seconds.__getitem__)
@@ -75,8 +77,6 @@ def probe_pose_model(cfg_model: dict, batch_size: int, input_hw: Tuple[int, int]
                      steps: int = 3) -> Dict[str, object]:
     """:func:`choose_precision` for a top-down pose model config (its backbone and head, on
     random crops of ``input_hw``, on ``device``: CUDA where present, else the CPU)."""
-    from mmengine.registry import DefaultScope
-    from mmpose.registry import MODELS
     dev = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     with DefaultScope.overwrite_default_scope('mmpose'):
         model = MODELS.build(cfg_model)

@@ -3,8 +3,9 @@ the adaptive target (met or missed, by how much), real vs simulated LR."""
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from .report import write_report as write_files
-from .stats import fmt_interval, verdict
+from ..common.report import write_report as write_files
+from ..common.stats import fmt_interval, verdict
+from .evaluate import SIZE_BUCKETS
 
 LABELS = {'never-sr': 'never-SR ({ckpt} ckpt, direct path: crop at 128x96)',
           'always-sr': 'always-SR ({ckpt} ckpt, LR crop 32x24 -> SR neck)',
@@ -14,7 +15,6 @@ PAIRS = (('adaptive', 'never-sr'), ('adaptive', 'always-sr'))
 
 
 def _buckets(rows: Dict) -> List[str]:
-    from .sizes_job import SIZE_BUCKETS
     return ['all'] + [b for b, _, _ in SIZE_BUCKETS]
 
 
@@ -190,3 +190,14 @@ def write_report(out_dir: Path, report: dict) -> dict:
     lines += markdown_sections(report)
     write_files(out_dir, lines, report)
     return report
+
+
+def pose_report_section(sized: Optional[dict]) -> List[str]:
+    """This job's tables as a section of the pose benchmark's report (``tools/benchmark.py
+    --sizes``), from the dict :func:`write_report` returned."""
+    if not sized:
+        return []
+    m = sized['meta']
+    return ['## Mixed sizes and real low-resolution input (this run\'s checkpoints)', '',
+            f'Also in `sizes/report.md` ({m["wall_seconds"] / 60:.1f} min; reused stages: '
+            f'{", ".join(m["reused_stages"]) or "none"}).', '', *markdown_sections(sized)]

@@ -10,9 +10,8 @@ from typing import Dict, Sequence
 import numpy as np
 from mmaction.registry import METRICS
 
+from lrpose_mm.evaluation import NpzDumpMetric
 from lrpose_mm.fileio import load_npz
-
-from .npz_dump import NpzDumpMetric
 
 
 @METRICS.register_module()

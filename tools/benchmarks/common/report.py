@@ -4,12 +4,13 @@ import platform
 from pathlib import Path
 from typing import Any, List, Mapping, Sequence
 
+import torch
+
 from lrpose_mm.fileio import atomic_json_dump, atomic_text_dump
 
 
 def machine() -> str:
     """The machine in words (processor, cores, Python, torch threads)."""
-    import torch
     gpu = (f', GPU {torch.cuda.get_device_name(0)}' if torch.cuda.is_available() else '')
     return (f'{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores{gpu}, '
             f'Python {platform.python_version()}, torch {torch.__version__} with '

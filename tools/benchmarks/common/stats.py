@@ -10,11 +10,15 @@ sigmas and ``use_area`` of MMPose's ``CocoMetric``. PCK is MMPose's ``PCKAccurac
 over joints of each joint's hit rate) from per-image counts. Resampling whole images
 keeps the people of one image (crowds, occlusion) together.
 """
+import contextlib
 import copy
+import io
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence, Tuple
 
 import numpy as np
+from mmpose.evaluation.functional import keypoint_pck_accuracy
+from xtcocotools.cocoeval import COCOeval
 
 Interval = Tuple[float, float, float]  # (point estimate, low, high)
 
@@ -68,10 +72,7 @@ class CocoKeypointAP:
 
     def __init__(self, gt, results_json: str, sigmas: Sequence[float],
                  image_ids: Sequence[int]) -> None:
-        import contextlib
-        import io
 
-        from xtcocotools.cocoeval import COCOeval
         with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
             dt = gt.loadRes(results_json)
             ev = COCOeval(gt, dt, 'keypoints', np.asarray(sigmas), use_area=True)
@@ -84,8 +85,6 @@ class CocoKeypointAP:
         self._per_image = list(ev.evalImgs)  # one category, one area: one entry per image
 
     def __call__(self, indices: np.ndarray) -> float:
-        import contextlib
-        import io
         ev = copy.copy(self._ev)
         ev.params = copy.copy(self._ev.params)  # accumulate() reads both parameter sets
         ev._paramsEval = copy.copy(self._ev._paramsEval)
@@ -119,7 +118,6 @@ def person_hits(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray, bbox: np.nda
                 thr: float = 0.1) -> np.ndarray:
     """(N, K) 1 hit / 0 miss / -1 unlabelled, by MMPose's ``keypoint_pck_accuracy``
     (distance normalised by the larger side of the GT box, as ``PCKAccuracy`` does)."""
-    from mmpose.evaluation.functional import keypoint_pck_accuracy
     size = np.max(bbox[:, 2:] - bbox[:, :2], axis=1)
     out = np.full(mask.shape, -1.0)
     for n in range(len(pred)):

@@ -1,10 +1,10 @@
-"""The base of the benchmark's dump metrics: per-sample records saved as one ``.npz``."""
+"""The base of the dump metrics: per-sample records saved as one ``.npz`` (no pickle)."""
 from typing import Dict, Optional
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
 
-from lrpose_mm.fileio import atomic_npz_dump
+from ..fileio import atomic_npz_dump
 
 
 class NpzDumpMetric(BaseMetric):

@@ -1,4 +1,4 @@
-"""A metric that keeps every val person's prediction, for intervals and picture grids.
+"""A metric that keeps every test person's prediction, for intervals and picture grids.
 
 MMPose's ``PCKAccuracy`` and ``CocoMetric`` give one number for the whole val set; the
 bootstrap needs the per-person ingredients of those numbers. This metric records, in the
@@ -10,8 +10,7 @@ from typing import Dict, Sequence
 import numpy as np
 from mmpose.registry import METRICS
 
-from lrpose_mm.fileio import load_npz
-
+from ..fileio import load_npz
 from .npz_dump import NpzDumpMetric
 
 

@@ -1,0 +1,1 @@
+"""The action benchmark: recognizers trained on skeletons extracted from LR video."""

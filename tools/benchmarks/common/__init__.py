@@ -1,0 +1,1 @@
+"""What every benchmark job shares: stages, statistics, reports, progress, precision, CLI."""

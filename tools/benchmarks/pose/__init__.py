@@ -1,0 +1,1 @@
+"""The pose benchmark: rows, stage configs, schedule, evaluation, report, pictures, curve."""

@@ -1,0 +1,140 @@
+"""Mixed-size statistics of one test stage: AP and PCK overall and per bucket of person
+height, with bootstrap samples over images; each prediction is tied to its GT box through
+the per-person dump."""
+import contextlib
+import copy
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from mmpose.datasets.datasets.utils import parse_pose_metainfo
+from xtcocotools.coco import COCO
+
+from lrpose_mm.evaluation import load_instances
+
+from ..common.stages import StageRecord
+from ..common.stats import Bootstrapped, CocoKeypointAP, bootstrap, per_image_pck, person_hits
+
+#: person-height buckets (GT box height in image pixels): (label, low, high), low <= h < high
+SIZE_BUCKETS: Tuple[Tuple[str, float, float], ...] = (
+    ('<48', 0.0, 48.0), ('48-96', 48.0, 96.0), ('96-160', 96.0, 160.0),
+    ('>=160', 160.0, float('inf')))
+
+
+def bucket_of(height: float) -> str:
+    """The :data:`SIZE_BUCKETS` label of a person ``height`` px tall (low <= h < high)."""
+    h = float(height)
+    if not np.isfinite(h) or h < 0:
+        raise ValueError(f'person height must be a finite number >= 0, got {height!r}')
+    return next(label for label, lo, hi in SIZE_BUCKETS if lo <= h < hi)
+
+
+
+@dataclass
+class RowStats:
+    """AP / PCK (point + bootstrap samples) of one evaluation, overall and per bucket."""
+    label: str
+    stage: StageRecord
+    ap: Dict[str, Bootstrapped] = field(default_factory=dict)
+    pck: Dict[str, Bootstrapped] = field(default_factory=dict)
+    people: Dict[str, int] = field(default_factory=dict)
+    sr_share: Optional[float] = None  # fraction of people routed to the SR path
+    sr_share_by_bucket: Dict[str, float] = field(default_factory=dict)
+
+
+def coco_from(data: dict):
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO()
+        gt.dataset = data
+        gt.createIndex()
+    return gt
+
+
+def coco_sigmas() -> np.ndarray:
+    return parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))['sigmas']
+
+
+def match_results(results: List[dict], inst: Dict[str, np.ndarray]) -> np.ndarray:
+    """Index into the dump of each ``CocoMetric`` result (same image, same keypoints):
+    ties every (post-NMS) prediction to the GT box it was made from."""
+    by_img: Dict[int, np.ndarray] = {}
+    for i, iid in enumerate(inst['img_id']):
+        by_img.setdefault(int(iid), []).append(i)
+    out = np.empty(len(results), np.int64)
+    for r, res in enumerate(results):
+        cand = np.asarray(by_img.get(int(res['image_id']), []), np.int64)
+        if not len(cand):
+            raise ValueError(f'result for image {res["image_id"]} has no dumped person')
+        kp = np.asarray(res['keypoints'], np.float64).reshape(-1, 3)[:, :2]
+        err = np.abs(inst['pred'][cand].astype(np.float64) - kp).max(axis=(1, 2))
+        if err.min() > 1e-2:
+            raise ValueError(f'result for image {res["image_id"]} matches no dumped '
+                             f'prediction (closest {err.min():.3g} px)')
+        out[r] = cand[int(err.argmin())]
+    return out
+
+
+def person_annotations(inst: Dict[str, np.ndarray], gt_data: dict) -> List[dict]:
+    """The GT annotation of each dumped person (same image, same box as MMPose clips it)."""
+    by_img: Dict[int, List[dict]] = {}
+    for a in gt_data['annotations']:
+        by_img.setdefault(int(a['image_id']), []).append(a)
+    size = {int(im['id']): (im['width'], im['height']) for im in gt_data['images']}
+    out = []
+    for iid, box in zip(inst['img_id'], inst['bbox']):
+        anns = by_img.get(int(iid), [])
+        if not anns:
+            raise ValueError(f'dumped person of image {iid} has no GT annotation')
+        xyxy = np.array([[x, y, x + w, y + h] for x, y, w, h in (a['bbox'] for a in anns)])
+        W, H = size[int(iid)]  # MMPose's CocoDataset clips boxes to the image like this
+        xyxy[:, 0::2] = np.clip(xyxy[:, 0::2], 0, W - 1)
+        xyxy[:, 1::2] = np.clip(xyxy[:, 1::2], 0, H - 1)
+        err = np.abs(xyxy - box[None]).max(1)
+        if err.min() > 1e-2:
+            raise ValueError(f'dumped person of image {iid} matches no GT box '
+                             f'(closest {err.min():.3g} px)')
+        out.append(anns[int(err.argmin())])
+    return out
+
+
+def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Sequence[int],
+                   idx: np.ndarray, buckets: bool = True) -> RowStats:
+    """Overall and per-bucket AP / PCK of one test stage on the shared resamples ``idx``."""
+    sigmas = coco_sigmas()
+    pos = {iid: i for i, iid in enumerate(image_ids)}
+    inst = load_instances(rec.files['instances'])
+    anns = person_annotations(inst, gt_data)
+    labels = np.array([bucket_of(a['bbox'][3]) for a in anns])
+    hits = person_hits(inst['pred'], inst['gt'], inst['mask'], inst['bbox'])
+    img_pos = np.array([pos[int(i)] for i in inst['img_id']])
+    results = json.loads(Path(rec.files['coco']).read_text())
+    row = RowStats(label, rec)
+    ap = CocoKeypointAP(coco_from(gt_data), copy.deepcopy(results), sigmas, image_ids)
+    row.ap['all'] = bootstrap(ap, idx)
+    row.pck['all'] = bootstrap(per_image_pck(hits, img_pos, len(image_ids)), idx)
+    row.people['all'] = len(anns)
+    if 'sr_path' in inst:
+        row.sr_share = float(np.mean(inst['sr_path'] == 'sr'))
+    if not buckets:
+        return row
+    res_person = match_results(results, inst)
+    ann_bucket = {a['id']: bucket_of(a['bbox'][3]) for a in gt_data['annotations']}
+    for b, _, _ in SIZE_BUCKETS:
+        sel = labels == b
+        row.people[b] = int(sel.sum())
+        if not sel.any():
+            continue
+        if 'sr_path' in inst:
+            row.sr_share_by_bucket[b] = float(np.mean(inst['sr_path'][sel] == 'sr'))
+        gt_b = dict(gt_data, annotations=[a for a in gt_data['annotations']
+                                          if ann_bucket[a['id']] == b])
+        res_b = [r for r, p in zip(results, res_person) if labels[p] == b]
+        row.pck[b] = bootstrap(per_image_pck(hits[sel], img_pos[sel], len(image_ids)), idx)
+        if res_b:
+            ap = CocoKeypointAP(coco_from(gt_b), copy.deepcopy(res_b), sigmas, image_ids)
+            row.ap[b] = bootstrap(ap, idx)
+    return row
+
