@@ -15,8 +15,8 @@ from typing import Dict, Sequence
 
 import numpy as np
 import torch
-from mmpose.datasets.datasets.utils import parse_pose_metainfo
 
+from lrpose_mm.datasets.metainfo import coco_metainfo
 from lrpose_mm.evaluation import load_instances
 from lrpose_mm.fileio import atomic_json_dump, atomic_text_dump
 
@@ -32,7 +32,7 @@ from .schedule import precision_text, resolve_precision
 
 def collapse_rate(instances_file: str) -> float:
     """Mean share of limb pairs (shoulders to ankles) whose two predictions collapse."""
-    meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
+    meta = coco_metainfo()
     pairs = left_right(load_instances(instances_file), meta)
     limbs = [v['collapse'] for k, v in pairs.items() if k not in ('eye', 'ear') and v['people']]
     return float(np.mean(limbs))

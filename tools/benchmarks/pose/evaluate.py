@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Dict, List
 
 import numpy as np
-from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from xtcocotools.coco import COCO
 
+from lrpose_mm.datasets.metainfo import coco_metainfo
 from lrpose_mm.evaluation import load_instances
 
 from ..common.stages import StageRecord
@@ -59,7 +59,7 @@ def evaluate_rows(rows: Dict[str, RowEval], ann_file: str, n_resamples: int,
         gt = COCO(ann_file)
     image_ids = sorted(gt.getImgIds())
     pos = {iid: i for i, iid in enumerate(image_ids)}
-    sigmas = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))['sigmas']
+    sigmas = coco_metainfo()['sigmas']
     idx = resample_indices(len(image_ids), n_resamples, seed)
     for row in rows.values():
         aps, pcks = [], []
@@ -78,7 +78,7 @@ def evaluate_rows(rows: Dict[str, RowEval], ann_file: str, n_resamples: int,
 def analyse_learner(rows: Dict[str, RowEval], ann_file: str) -> dict:
     """Per-joint PCK and left/right collapse/swap rates of the HR oracle (and PDSR), and the
     AP that the ground truth itself gets with noise: what limits the learner."""
-    meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
+    meta = coco_metainfo()
     names = [meta['keypoint_id2name'][i] for i in range(meta['num_keypoints'])]
     out = dict(noisy_gt_ap=ap_of_noisy_ground_truth(ann_file, meta['sigmas']))
     for key in (HR_ORACLE.key, 'pdsr'):

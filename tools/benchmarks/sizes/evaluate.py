@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from xtcocotools.coco import COCO
 
+from lrpose_mm.datasets.metainfo import coco_metainfo
 from lrpose_mm.evaluation import load_instances
 
 from ..common.stages import StageRecord
@@ -54,7 +54,7 @@ def coco_from(data: dict):
 
 
 def coco_sigmas() -> np.ndarray:
-    return parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))['sigmas']
+    return coco_metainfo()['sigmas']
 
 
 def match_results(results: List[dict], inst: Dict[str, np.ndarray]) -> np.ndarray:
