@@ -1,6 +1,6 @@
 # lrpose_mm entry points. Each target installs what it needs first (idempotent, fast when done).
 PY := .venv/bin/python
-.PHONY: install install-ops wheelhouse benchmark benchmark-long tune ablation quick sizes action test test-fast lint clean
+.PHONY: install install-ops wheelhouse benchmark benchmark-long tune ablation quick sizes action test test-all test-fast lint clean
 
 # mmcv-lite by default (pure Python, no compiler); see docs/install.md.
 install:
@@ -52,9 +52,14 @@ sizes: install
 action: install
 	$(PY) tools/action_benchmark.py --pose-work-dir work_dirs/benchmark --frozen-pose --out reports/action
 
-# The test suite (what CI runs).
+# The test suite (what CI runs): everything but the benchmark applications' longer end-to-end
+# runs (one quick pose benchmark and the sizes job stay in).
 test: install
 	$(PY) -m ruff check lrpose_mm tools tests setup.py
+	$(PY) -m pytest tests -q -ra --durations=15 -m "not long"
+
+# Everything, the longer end-to-end runs included (about 15 more minutes on 2 CPU cores).
+test-all: install
 	$(PY) -m pytest tests -q -ra --durations=15
 
 # The fast tests only (no end-to-end trainings): under a minute.

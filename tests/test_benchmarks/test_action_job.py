@@ -42,6 +42,7 @@ def _in_unit(iv):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_quick_report_rows_and_intervals(quick_run):
     rep = json.loads((quick_run / 'report' / 'report.json').read_text())
     for rec in ('ST-GCN', 'PoseC3D'):  # both recognizers actually ran on every source
@@ -83,6 +84,7 @@ def test_quick_report_rows_and_intervals(quick_run):
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_rerun_reuses_every_stage(quick_run):
     before = json.loads((quick_run / 'report' / 'report.json').read_text())
     _run(quick_run)

@@ -1,9 +1,13 @@
 """tools/learning_curve.py: one oracle training, every point evaluated with intervals."""
 import json
 
+import pytest
+
 from conftest import PY, run_tool
 
 
+@pytest.mark.slow
+@pytest.mark.long
 def test_learning_curve_evaluates_every_point_and_reuses_them(tmp_path):
     args = [PY, 'tools/learning_curve.py', '--budget', 'quick', '--points', '6', '3',
             '--splits', 'tune', '--data-root', str(tmp_path / 'data'),

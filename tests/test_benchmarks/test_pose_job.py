@@ -102,6 +102,7 @@ def test_budget_flags_parse_booleans():
         parse_args(['--amp', 'maybe'])
 
 
+@pytest.mark.long
 def test_sizes_tables_join_the_report_on_the_same_checkpoints(quick_job):
     """--sizes: the pose stages are reused, the mixed-size / real-LR evaluation runs on the
     run's checkpoints into <out>/sizes and its tables go into the same report."""
@@ -138,6 +139,7 @@ def test_rerun_reuses_every_stage_and_a_changed_setting_retrains(quick_job):
     assert {r['variant'] for r in report['rows']} == {'lr-direct', 'pdsr', 'hr-oracle'}
 
 
+@pytest.mark.long
 def test_learning_rates_chosen_on_tune_then_applied(quick_job):
     """--lr-grid on tune: each row at each rate, the best per row in chosen_lr.json;
     --row-lr trains the rows with those rates (a changed rate retrains, the oracle is kept)."""
@@ -179,6 +181,7 @@ def test_lr_grid_errors(extra, message):
     assert proc.returncode == 2 and message in proc.stderr
 
 
+@pytest.mark.long
 def test_frozen_pose_rows_train_only_the_sr_neck(quick_job):
     """--frozen-pose: SR in front of the frozen oracle; bicubic is the oracle as it is,
     two-stage and PDSR change their SR neck only, with their own paired differences."""
