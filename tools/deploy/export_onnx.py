@@ -11,12 +11,12 @@ preprocessor output. Exits with an error when a path's max abs difference to
 PyTorch on random crops exceeds ``--max-diff``.
 """
 import argparse
-import json
 import os
 import sys
 
 import lrpose_mm  # noqa: F401  (registers modules, applies compat fixes)
 from lrpose_mm.apis import init_pose_model
+from lrpose_mm.fileio import atomic_json_dump
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -64,10 +64,7 @@ def main(argv=None) -> int:
               f'(outputs up to {parity["max_abs_ref"]:.3g})')
         if not parity['max_abs_diff'] <= args.max_diff:
             failed.append(path)
-    tmp = args.out_prefix + '.json.tmp'
-    with open(tmp, 'w') as f:
-        json.dump(report, f, indent=2)
-    os.replace(tmp, args.out_prefix + '.json')
+    atomic_json_dump(report, args.out_prefix + '.json', indent=2)
     if failed:
         sys.exit(f'ONNX output differs from PyTorch by more than --max-diff={args.max_diff} '
                  f'on path(s) {failed}')
