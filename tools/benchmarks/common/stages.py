@@ -111,20 +111,27 @@ class StageRunner:
         runner.register_hook(TqdmProgressHook(desc))
         return runner
 
-    def train(self, name: str, cfg: Config, inputs: Optional[Mapping[str, object]] = None
-              ) -> StageRecord:
-        """Train ``cfg`` (reused or resumed by settings key); the record names the checkpoint."""
+    def _open(self, name: str, cfg: Config, inputs: Optional[Mapping[str, object]]):
+        """(a copy of ``cfg`` run in its stage folder, settings key, folder, the finished
+        record or None). The copy's evaluation writes into the stage folder, so the config
+        saved there is a complete one (``tools/test.py CONFIG CKPT``)."""
         cfg = copy.deepcopy(cfg)
         key = settings_key(cfg, inputs)
         done = self._finished(name, key)
         if done is not None:
-            return self._record(done)
+            return cfg, key, None, self._record(done)
         wd = self._stage_dir(name, key)
         wd.mkdir(parents=True, exist_ok=True)
-        # the config mmengine saves beside the checkpoints is a complete one: its evaluation
-        # (``tools/test.py CONFIG CKPT``) writes into this stage's folder
         cfg.test_evaluator = _fill_stage_dir(cfg.test_evaluator, str(wd))
         cfg.work_dir = str(wd)
+        return cfg, key, wd, None
+
+    def train(self, name: str, cfg: Config, inputs: Optional[Mapping[str, object]] = None
+              ) -> StageRecord:
+        """Train ``cfg`` (reused or resumed by settings key); the record names the checkpoint."""
+        cfg, key, wd, done = self._open(name, cfg, inputs)
+        if done is not None:
+            return done
         last = wd / 'last_checkpoint'
         if last.is_file():  # interrupted: resume (load_from points at our own checkpoint)
             cfg.resume = True
@@ -143,15 +150,9 @@ class StageRunner:
              files: Optional[Mapping[str, str]] = None) -> StageRecord:
         """Evaluate ``checkpoint`` with ``cfg``'s test loop; ``files`` names the dumps it writes
         (relative to the stage folder, which replaces ``{stage_dir}`` in the config)."""
-        cfg = copy.deepcopy(cfg)
-        key = settings_key(cfg, dict(inputs or {}, checkpoint=checkpoint))
-        done = self._finished(name, key)
+        cfg, key, wd, done = self._open(name, cfg, dict(inputs or {}, checkpoint=checkpoint))
         if done is not None:
-            return self._record(done)
-        wd = self._stage_dir(name, key)
-        wd.mkdir(parents=True, exist_ok=True)
-        cfg.test_evaluator = _fill_stage_dir(cfg.test_evaluator, str(wd))
-        cfg.work_dir = str(wd)
+            return done
         cfg.load_from = checkpoint
         cfg.resume = False
         t0 = time.time()
