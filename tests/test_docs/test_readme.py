@@ -10,9 +10,7 @@ from conftest import ROOT
 README = ROOT / 'README.md'
 MAX_README_LINES = 220
 # files a page may name before they exist in the checkout (each with who provides it)
-PENDING = {
-    'docs/images/lr_sr_pose.png': 'rendered from a trained benchmark model',
-}
+PENDING = {}
 # a repository path in inline code or a code block: starts at a checked-in top-level folder
 REPO_PATH = re.compile(r'^(?:configs|docs|lrpose_mm|requirements|tests|tools)/[\w./-]*$')
 MD_LINK = re.compile(r'!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)')

@@ -61,7 +61,7 @@ def person_row(model, dataset, index: int, magnify: int) -> np.ndarray:
     big_sr = cv2.resize(sr, size, interpolation=cv2.INTER_NEAREST)
     tiles = [
         _label(cv2.resize(lr, size, interpolation=cv2.INTER_NEAREST),
-               f'LR {lr.shape[1]}x{lr.shape[0]}'),
+               f'LR {lr.shape[0]}x{lr.shape[1]}'),
         _label(big_sr, f'SR x{h // lr.shape[0]}'),
         _label(draw_skeletons(big_sr, kpts[None], kpt_thr=0.0, radius=3, line_width=2),
                'pose on SR'),
