@@ -97,6 +97,11 @@ ABLATIONS.update({
                                with_teacher(feat=1.0, pose=1.0)),
     'pdsr-teacher-only': ('PDSR, teacher feature and pose terms, no student pose loss to SR',
                           with_teacher(pose_loss_to_sr=False, feat=1.0, pose=1.0)),
+    # the same terms at the scale of the SR pixel terms (at weight 1 the heatmap and pose
+    # terms are about 1/100 of them, the feature term about 3x): docs/tuning.md, "Teacher"
+    'pdsr-teacher-feat-w0.1': ('PDSR + teacher feature term x0.1', with_teacher(feat=0.1)),
+    'pdsr-teacher-hm-w100': ('PDSR + teacher heatmap term x100', with_teacher(heatmap=100.0)),
+    'pdsr-teacher-pose-w100': ('PDSR + teacher pose loss x100', with_teacher(pose=100.0)),
 })
 # the frozen-pose PDSR row without the feature term (the joint row's choice; needs
 # --frozen-pose: the report pairs it with frozen-pdsr)
