@@ -165,3 +165,26 @@ def test_real_lr_pipeline_drops_the_simulated_degradation():
     with pytest.raises(ValueError, match='divisible'):
         real_lr_pipeline([dict(type='TopdownAffine', input_size=(90, 128)),
                           dict(type='LowResDegrade', scale=4)])
+
+
+def test_action_test_config_is_complete(tmp_path):
+    """The saved action test config names its dump metric's module: a fresh mmengine Config of
+    it imports the library module and builds both metrics (rerunnable with tools/test.py)."""
+    import importlib
+
+    from mmaction.registry import METRICS
+    from mmengine.config import Config
+
+    from benchmarks.action.recognition import STGCN, recognizer_config, test_config
+    cfg = test_config(recognizer_config(STGCN, str(tmp_path / 'ann.pkl'), 1, 0, 2, None),
+                      'val')
+    imports = cfg.custom_imports['imports']
+    assert imports[0] == 'lrpose_mm' and imports[1] == 'lrpose_mm.action.prediction_dump'
+    cfg.dump(str(tmp_path / 'saved.py'))
+    saved = Config.fromfile(str(tmp_path / 'saved.py'))
+    for module in saved.custom_imports['imports']:
+        importlib.import_module(module)
+    out = str(tmp_path / 'predictions.npz')
+    metrics = [METRICS.build(dict(m, out_file=out) if 'out_file' in m else m)
+               for m in saved.test_evaluator]
+    assert [type(m).__name__ for m in metrics] == ['AccMetric', 'ActionPredictionDump']

@@ -10,11 +10,11 @@ from typing import Dict, Optional
 
 from mmengine.config import Config
 
+from lrpose_mm.action import prediction_dump
+from lrpose_mm.action.prediction_dump import correct_by_clip
 from lrpose_mm.config import load_config
 
 from ..common.stages import StageRunner
-from . import dump  # noqa: F401  (registers ActionPredictionDump)
-from .dump import correct_by_clip
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,17 @@ def recognizer_config(rec: Recognizer, ann_file: str, epochs: int, seed: int, ba
     return cfg
 
 
+DUMP_MODULE = prediction_dump.__name__  # registers ActionPredictionDump
+
+
 def test_config(cfg: Config, split: str) -> Config:
     """``cfg`` testing the ``split`` clips, with the per-clip dump next to ``AccMetric``."""
     cfg = cfg.copy()
     cfg.test_dataloader.dataset.split = split
     cfg.test_evaluator = [dict(type='AccMetric'),
                           dict(type='ActionPredictionDump', out_file='{stage_dir}/predictions.npz')]
+    # the dump is the library's, so the saved stage config reruns with tools/test.py
+    cfg.custom_imports = dict(imports=['lrpose_mm', DUMP_MODULE], allow_failed_imports=False)
     return cfg
 
 

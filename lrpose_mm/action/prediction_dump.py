@@ -4,14 +4,18 @@ MMAction2's ``AccMetric`` gives one top-1 for the whole split; paired intervals 
 which clip each source got right. This metric records, in the same test run, what
 ``AccMetric`` reads (``pred_score``, ``gt_label``) and the clip's ``frame_dir`` (add it to
 ``PackActionInputs.meta_keys``), and writes them to an ``.npz`` (no pickle).
+
+It lives in MMAction2's metric registry, so ``import lrpose_mm`` does not load it (nor MMAction2):
+a config that uses it imports it, ``custom_imports=dict(imports=['lrpose_mm',
+'lrpose_mm.action.prediction_dump'])``.
 """
 from typing import Dict, Sequence
 
 import numpy as np
 from mmaction.registry import METRICS
 
-from lrpose_mm.evaluation import NpzDumpMetric
-from lrpose_mm.fileio import load_npz
+from ..evaluation import NpzDumpMetric
+from ..fileio import load_npz
 
 
 @METRICS.register_module()
