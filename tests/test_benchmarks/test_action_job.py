@@ -172,10 +172,9 @@ def test_action_test_config_is_complete(tmp_path):
     it imports the library module and builds both metrics (rerunnable with tools/test.py)."""
     import importlib
 
+    from benchmarks.action.recognition import STGCN, recognizer_config, test_config
     from mmaction.registry import METRICS
     from mmengine.config import Config
-
-    from benchmarks.action.recognition import STGCN, recognizer_config, test_config
     cfg = test_config(recognizer_config(STGCN, str(tmp_path / 'ann.pkl'), 1, 0, 2, None),
                       'val')
     imports = cfg.custom_imports['imports']
