@@ -175,6 +175,7 @@ def test_action_test_config_is_complete(tmp_path):
     from benchmarks.action.recognition import STGCN, recognizer_config, test_config
     from mmaction.registry import METRICS
     from mmengine.config import Config
+    from mmengine.registry import DefaultScope
     cfg = test_config(recognizer_config(STGCN, str(tmp_path / 'ann.pkl'), 1, 0, 2, None),
                       'val')
     imports = cfg.custom_imports['imports']
@@ -184,6 +185,8 @@ def test_action_test_config_is_complete(tmp_path):
     for module in saved.custom_imports['imports']:
         importlib.import_module(module)
     out = str(tmp_path / 'predictions.npz')
-    metrics = [METRICS.build(dict(m, out_file=out) if 'out_file' in m else m)
-               for m in saved.test_evaluator]
+    assert saved.default_scope == 'mmaction'
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        metrics = [METRICS.build(dict(m, out_file=out) if 'out_file' in m else m)
+                   for m in saved.test_evaluator]
     assert [type(m).__name__ for m in metrics] == ['AccMetric', 'ActionPredictionDump']
