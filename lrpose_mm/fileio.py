@@ -9,6 +9,7 @@ it (MMAction2's ``PoseDataset`` annotation file); :func:`load_pickle` is for
 files the user trusts.
 """
 import contextlib
+import hashlib
 import json
 import os
 import pickle
@@ -123,3 +124,12 @@ def changed_settings(path: str, settings: dict) -> Optional[List[str]]:
     if not isinstance(old, dict):
         raise ValueError(f'{path} does not hold a settings mapping')
     return sorted(k for k in set(old) | set(settings) if old.get(k) != settings.get(k))
+
+
+def file_sha256(path: str) -> str:
+    """SHA-256 (hex) of a file's content, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()

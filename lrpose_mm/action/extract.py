@@ -43,7 +43,7 @@ from typing import Any, Dict, List, Optional, Sequence, Union
 from ..datasets.synthetic.ownership import NotOwnedError
 from ..datasets.tracks import BoxFileError, tracks_path_for
 from ..datasets.video_list import VideoEntry, parse_video_list
-from ..fileio import atomic_bytes_dump, atomic_json_dump
+from ..fileio import atomic_bytes_dump, atomic_json_dump, file_sha256
 from .boxes import DetectorBoxes, FullFrameBoxes, TrackBoxes
 from .pose_runner import PoseRunner
 from .settings import ExtractJob, ExtractSettings
@@ -259,15 +259,6 @@ class _Logging:
         logger.setLevel(self.old_level)
 
 
-def _file_sha256(path: str) -> str:
-    """SHA-256 of a file's content."""
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _recorded_outputs(outputs_file: str) -> Dict[str, List[str]]:
     """``{path: [sha256, ...]}`` of the files this extraction wrote (its sidecar)."""
     try:
@@ -293,7 +284,7 @@ def check_out_files(paths: Sequence[str], outputs_file: str, overwrite: bool) ->
             continue
         if os.path.isdir(path):
             raise NotOwnedError(f'--out: {path} is a folder, not a file path')
-        own = os.path.isfile(path) and _file_sha256(path) in recorded.get(path, ())
+        own = os.path.isfile(path) and file_sha256(path) in recorded.get(path, ())
         if not own and not overwrite:
             raise NotOwnedError(
                 f'--out: {path} exists and was not written by this extraction (not recorded '

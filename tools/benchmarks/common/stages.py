@@ -23,7 +23,7 @@ from typing import Callable, Dict, List, Mapping, Optional
 from mmengine.config import Config
 from mmengine.runner import Runner
 
-from lrpose_mm.fileio import atomic_json_dump
+from lrpose_mm.fileio import atomic_json_dump, file_sha256
 
 from .progress import TqdmProgressHook
 
@@ -36,11 +36,7 @@ def settings_key(cfg: Config, inputs: Optional[Mapping[str, object]] = None) -> 
 
 def file_digest(path: str) -> str:
     """sha256 of a file's content: a retrained checkpoint under the same name differs."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)
 
 
 @dataclass
