@@ -6,6 +6,7 @@ from .inference import (
     inference_topdown_batched,
     inference_topdown_per_frame,
     iter_topdown_batched,
+    predict_with_sr,
     samples_to_arrays,
 )
 from .model_loading import init_pose_model
@@ -13,5 +14,5 @@ from .model_loading import init_pose_model
 __all__ = [
     'build_test_pipeline', 'iter_topdown_batched', 'inference_topdown_batched',
     'inference_topdown_per_frame', 'samples_to_arrays',
-    'compare_batched_vs_per_frame', 'init_pose_model', 'adaptive_pipeline'
+    'compare_batched_vs_per_frame', 'init_pose_model', 'adaptive_pipeline', 'predict_with_sr'
 ]

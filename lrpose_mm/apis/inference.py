@@ -24,7 +24,7 @@ ImageLike = Union[np.ndarray, str]
 __all__ = [
     'build_test_pipeline', 'iter_topdown_batched', 'inference_topdown_batched',
     'inference_topdown_per_frame', 'samples_to_arrays',
-    'compare_batched_vs_per_frame'
+    'compare_batched_vs_per_frame', 'predict_with_sr'
 ]
 
 
@@ -274,3 +274,24 @@ def compare_batched_vs_per_frame(model: torch.nn.Module,
         speedup=tf / tb,
         max_abs_keypoint_diff=diff,
         torch_threads=torch.get_num_threads())
+
+
+@torch.no_grad()
+def predict_with_sr(model: torch.nn.Module, packed: dict) -> Tuple[np.ndarray, Any]:
+    """Predict one packed test sample (an item of the model's test dataset) and keep the
+    SR crop: ``(SR image as H x W x C uint8, in the input's channel order, data sample)``.
+
+    Sets ``test_cfg['output_sr']`` for the call only.
+    """
+    from mmengine.dataset import pseudo_collate
+    before = model.test_cfg.get('output_sr')
+    model.test_cfg['output_sr'] = True
+    try:
+        pred = model.test_step(pseudo_collate([packed]))[0]
+    finally:
+        if before is None:
+            model.test_cfg.pop('output_sr')
+        else:
+            model.test_cfg['output_sr'] = before
+    sr = pred.pred_sr_img.detach().cpu().float().numpy().transpose(1, 2, 0)
+    return np.clip(sr, 0, 255).astype(np.uint8), pred

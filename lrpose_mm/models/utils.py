@@ -58,6 +58,16 @@ def input_to_image_coords(keypoints: np.ndarray, input_center: Sequence[float],
     return kp
 
 
+def image_to_input_coords(keypoints: np.ndarray, input_center: Sequence[float],
+                          input_scale: Sequence[float], input_size: Sequence[int]) -> np.ndarray:
+    """Image-space -> input-space pixels (the inverse of :func:`input_to_image_coords`):
+    where a keypoint lies on a top-down crop of ``input_size`` (w, h)."""
+    kp = np.asarray(keypoints, dtype=np.float64).copy()
+    kp[..., :2] = ((kp[..., :2] - np.asarray(input_center) + 0.5 * np.asarray(input_scale)) /
+                   np.asarray(input_scale) * np.asarray(input_size))
+    return kp
+
+
 def get_norm_cfg(data_preprocessor: Optional[nn.Module]
                  ) -> Tuple[Optional[Tensor], Optional[Tensor], bool]:
     """(mean, std, channel_conversion) of an ImgDataPreprocessor, or identity."""

@@ -187,3 +187,15 @@ def test_sr_scale_and_input_size_mismatch_raise():
     hr = Compose(HR_PIPELINE)(_sample(_image()))
     with pytest.raises(ValueError, match='head.decoder.input_size'):
         model.test_step(pseudo_collate([hr]))
+
+
+def test_image_to_input_coords_inverts_input_to_image_coords():
+    from lrpose_mm.models.utils import image_to_input_coords, input_to_image_coords
+    rng = np.random.default_rng(0)
+    kp_input = rng.uniform(0, 96, (2, 17, 2))
+    center, scale, size = (50.0, 70.0), (48.0, 64.0), (96, 128)
+    kp_image = input_to_image_coords(kp_input, center, scale, size)
+    assert np.allclose(image_to_input_coords(kp_image, center, scale, size), kp_input)
+    # the crop's corners: the box's top-left is (0, 0), its bottom-right the crop size
+    corners = np.array([[26.0, 38.0], [74.0, 102.0]])
+    assert np.allclose(image_to_input_coords(corners, center, scale, size), [[0, 0], [96, 128]])

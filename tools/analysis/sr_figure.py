@@ -12,7 +12,6 @@ from typing import List, Tuple
 
 import cv2
 import numpy as np
-import torch
 from mmengine.config import Config, DictAction
 
 
@@ -40,24 +39,18 @@ def _label(img: np.ndarray, text: str) -> np.ndarray:
     return img
 
 
-@torch.no_grad()
 def person_row(model, dataset, index: int, magnify: int) -> np.ndarray:
     """LR | SR | SR + skeleton for one person, each at the SR size times ``magnify``."""
-    from mmengine.dataset import pseudo_collate
-
+    from lrpose_mm.apis import predict_with_sr
+    from lrpose_mm.models.utils import image_to_input_coords
     from lrpose_mm.visualization import draw_skeletons
-    data = pseudo_collate([dataset[index]])
-    model.test_cfg['output_sr'] = True
-    pred = model.test_step(data)[0]
-    sr = pred.pred_sr_img.detach().cpu().float().numpy().transpose(1, 2, 0)
-    sr = np.clip(sr, 0, 255).astype(np.uint8)
-    lr = data['inputs'][0].numpy().transpose(1, 2, 0).astype(np.uint8)
+    packed = dataset[index]
+    sr, pred = predict_with_sr(model, packed)
+    lr = packed['inputs'].numpy().transpose(1, 2, 0).astype(np.uint8)
     h, w = sr.shape[:2]
     size = (w * magnify, h * magnify)
-    # image-space keypoints -> pixels of the enlarged SR crop
-    center = np.asarray(pred.metainfo['input_center'], np.float32)
-    scale = np.asarray(pred.metainfo['input_scale'], np.float32)
-    kpts = (pred.pred_instances.keypoints[0] - center + 0.5 * scale) / scale * size
+    kpts = image_to_input_coords(pred.pred_instances.keypoints[0], pred.metainfo['input_center'],
+                                 pred.metainfo['input_scale'], size)
     big_sr = cv2.resize(sr, size, interpolation=cv2.INTER_NEAREST)
     tiles = [
         _label(cv2.resize(lr, size, interpolation=cv2.INTER_NEAREST),

@@ -7,15 +7,15 @@ import cv2
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
 from mmengine.structures import InstanceData
 from mmpose.registry import DATASETS
 from mmpose.structures import PoseDataSample
 from mmpose.visualization import PoseLocalVisualizer
 
 from lrpose_mm.analysis import estimator_complexity, throughput_side_by_side
-from lrpose_mm.apis import init_pose_model
+from lrpose_mm.apis import init_pose_model, predict_with_sr
 from lrpose_mm.evaluation import load_instances
+from lrpose_mm.models.utils import image_to_input_coords
 
 
 class LoadedModel:
@@ -83,19 +83,14 @@ def _tile(vis, img: np.ndarray, kpts: Optional[np.ndarray], text: str,
 
 def _to_crop(kpts: np.ndarray, meta: dict, crop_wh: Tuple[int, int]) -> np.ndarray:
     """Image-space keypoints -> pixels of a top-down crop of size ``crop_wh``."""
-    center = np.asarray(meta['input_center'], np.float32)
-    scale = np.asarray(meta['input_scale'], np.float32)
-    return (kpts - center + 0.5 * scale) / scale * np.asarray(crop_wh, np.float32)
+    return image_to_input_coords(kpts, meta['input_center'], meta['input_scale'], crop_wh)
 
 
-@torch.no_grad()
-def _sr_view(lm: LoadedModel, index: int) -> Tuple[np.ndarray, dict]:
-    """(SR output as BGR uint8, metainfo) of val sample ``index``."""
-    data = pseudo_collate([lm.dataset[index]])
-    lm.model.test_cfg['output_sr'] = True
-    pred = lm.model.test_step(data)[0]
-    sr = pred.pred_sr_img.detach().cpu().float().numpy().transpose(1, 2, 0)
-    return np.clip(sr, 0, 255).astype(np.uint8).copy(), pred.metainfo, data
+def _sr_view(lm: LoadedModel, index: int) -> Tuple[np.ndarray, dict, dict]:
+    """(SR output as BGR uint8, metainfo, the packed sample) of val sample ``index``."""
+    packed = lm.dataset[index]
+    sr, pred = predict_with_sr(lm.model, packed)
+    return sr, pred.metainfo, packed
 
 
 def difference_grid(models: Dict[str, LoadedModel], rows: Mapping, path: Path,
@@ -118,7 +113,7 @@ def difference_grid(models: Dict[str, LoadedModel], rows: Mapping, path: Path,
             i = int(i)
             tiles = []
             bic_img, meta, data = _sr_view(models['bicubic'], i)
-            lr = data['inputs'][0].numpy().transpose(1, 2, 0).astype(np.uint8).copy()
+            lr = data['inputs'].numpy().transpose(1, 2, 0).astype(np.uint8).copy()
             tiles.append(_tile(vis, lr, None, f'{group}: LR', cell))
             for key in ('bicubic', 'pdsr'):
                 img, meta, _ = _sr_view(models[key], i)
