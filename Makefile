@@ -58,7 +58,7 @@ test: install
 	$(PY) -m ruff check lrpose_mm tools tests setup.py
 	$(PY) -m pytest tests -q -ra --durations=15 -m "not long"
 
-# Everything, the longer end-to-end runs included (about 15 more minutes on 2 CPU cores).
+# Everything, the longer end-to-end runs included (8 more minutes on an idle 2-core machine).
 test-all: install
 	$(PY) -m pytest tests -q -ra --durations=15
 
