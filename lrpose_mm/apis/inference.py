@@ -77,11 +77,12 @@ def _full_image_box(img: ImageLike) -> np.ndarray:
     return np.array([[0, 0, w, h]], dtype=np.float32)
 
 
-def _group_key(packed: dict) -> Tuple[str, Tuple[int, ...]]:
-    """Samples that may share a forward pass: same path, same input size."""
+def _group_key(packed: dict) -> Tuple[str, int, Tuple[int, ...]]:
+    """Samples that may share a forward pass: same path, SR factor and input size."""
     ds = packed.get('data_samples')
-    path = ds.metainfo.get('sr_path', 'sr') if ds is not None else 'sr'
-    return path, tuple(packed['inputs'].shape)
+    meta = ds.metainfo if ds is not None else {}
+    return (meta.get('sr_path', 'sr'), int(meta.get('sr_scale') or 0),
+            tuple(packed['inputs'].shape))
 
 
 @torch.no_grad()
@@ -94,9 +95,10 @@ def iter_topdown_batched(model: torch.nn.Module,
     ``items`` may be a generator (frames are decoded lazily). One
     ``PoseDataSample`` is yielded per item; up to ``batch_size`` crops go
     through each ``model.test_step`` call. Crops are grouped by their path
-    (metainfo ``sr_path`` of resolution-adaptive inference,
-    ``AdaptiveTopdownAffine``) and input size, so a batch never mixes the SR
-    and the direct path; results still come out in input order.
+    (metainfo ``sr_path``/``sr_scale`` of resolution-adaptive inference,
+    ``AdaptiveTopdownAffine``) and input size, so a batch never mixes SR
+    factors or the SR and the direct path; results still come out in input
+    order.
     """
     from mmengine.dataset import pseudo_collate
     if batch_size < 1:

@@ -7,23 +7,22 @@ import torch
 from torch import nn
 
 from ..fileio import atomic_path
-from ..models.utils import SR_PATHS
 
 
 class TensorModeNetwork(nn.Module):
-    """One path of an ``SRTopdownPoseEstimator`` as a plain tensor -> tensor module.
+    """One route of an ``SRTopdownPoseEstimator`` as a plain tensor -> tensor module.
 
-    'sr': LR crops -> SR neck -> pose network -> head outputs; 'direct': crops at
-    the pose input size -> pose network -> head outputs. Inputs are normalised
-    like the data preprocessor's output (the preprocessing stays outside).
+    'sr': LR crops -> SR neck -> pose network -> head outputs; 'sr_x<k>': the
+    same through the extra neck of factor k; 'direct': crops at the pose input
+    size -> pose network -> head outputs. Inputs are normalised like the data
+    preprocessor's output (the preprocessing stays outside).
     """
 
     def __init__(self, model: nn.Module, path: str = 'sr') -> None:
         super().__init__()
-        if path not in SR_PATHS:
-            raise ValueError(f'path must be one of {SR_PATHS}, got {path!r}')
         if not hasattr(model, 'forward_network'):
             raise TypeError(f'{type(model).__name__} is not an SRTopdownPoseEstimator')
+        model.route_network(path)  # names the model's routes when ``path`` is not one
         self.model = model
         self.path = path
 
@@ -32,11 +31,12 @@ class TensorModeNetwork(nn.Module):
 
 
 def network_input_size(model: nn.Module, path: str = 'sr') -> Tuple[int, int]:
-    """(w, h) of the tensor one path takes: the codec input size, / scale for 'sr'."""
+    """(w, h) of the tensor one route takes: the codec input size / the route's SR factor."""
     size = getattr(getattr(model.head, 'decoder', None), 'input_size', None)
     if size is None:
         raise ValueError('the model has no head.decoder.input_size: cannot derive the input size')
-    s = model.sr_scale if path == 'sr' else 1
+    neck = model.route_network(path)
+    s = 1 if neck is None else neck.scale
     return int(size[0]) // s, int(size[1]) // s
 
 
@@ -93,7 +93,9 @@ def onnx_parity(model: nn.Module, onnx_file: str, path: str = 'sr',
                 max_abs_ref=float(max(np.abs(r.cpu().numpy()).max() for r in ref)))
 
 
-def export_paths(model: nn.Module, out_prefix: str, paths: Sequence[str] = ('sr', 'direct'),
+def export_paths(model: nn.Module, out_prefix: str, paths: Optional[Sequence[str]] = None,
                  opset: int = 17) -> Dict[str, str]:
-    """Export several paths as ``<out_prefix>_<path>.onnx``; returns {path: file}."""
+    """Export several routes as ``<out_prefix>_<route>.onnx`` (default every route of
+    the model, ``model.sr_routes``); returns {route: file}."""
+    paths = model.sr_routes if paths is None else paths
     return {p: export_onnx(model, f'{out_prefix}_{p}.onnx', p, opset)['file'] for p in paths}

@@ -1,4 +1,5 @@
 """Run the exported network with onnxruntime (CPU) inside the usual inference path."""
+import re
 from contextlib import contextmanager
 from typing import Dict, Iterator, Optional
 
@@ -9,7 +10,7 @@ from ..models.utils import SR_PATHS
 
 
 class OnnxRuntimeNetwork:
-    """Head outputs from onnxruntime sessions, one per path ('sr', 'direct').
+    """Head outputs from onnxruntime sessions, one per route ('sr', 'sr_x<k>', 'direct').
 
     Called as ``net(inputs, path)`` with normalised (N, 3, h, w) tensors, like
     ``SRTopdownPoseEstimator.forward_network``; returns tensors on the
@@ -26,9 +27,10 @@ class OnnxRuntimeNetwork:
         except ImportError as e:
             raise ImportError('the onnxruntime backend needs onnxruntime '
                               '(pip install "lrpose_mm[deploy]")') from e
-        bad = set(onnx_files) - set(SR_PATHS)
+        bad = [p for p in onnx_files if p not in SR_PATHS and not re.fullmatch(r'sr_x\d+', p)]
         if bad:
-            raise ValueError(f'unknown path(s) {sorted(bad)}; expected {SR_PATHS}')
+            raise ValueError(f'unknown path(s) {sorted(bad)}; expected {SR_PATHS} or '
+                             "'sr_x<k>' (an extra SR neck's route)")
         opts = ort.SessionOptions()
         if num_threads:
             opts.intra_op_num_threads = int(num_threads)
@@ -44,7 +46,7 @@ class OnnxRuntimeNetwork:
         sess = self.sessions.get(path)
         if sess is None:
             raise ValueError(f'no ONNX model for the {path!r} path (have {sorted(self.sessions)}): '
-                             f'export it too (tools/deploy/export_onnx.py --paths sr direct)')
+                             f'export it too (tools/deploy/export_onnx.py --paths {path})')
         x = np.ascontiguousarray(inputs.detach().cpu().numpy(), dtype=np.float32)
         expect = sess.get_inputs()[0].shape
         if list(x.shape[1:]) != [int(v) for v in expect[1:]]:

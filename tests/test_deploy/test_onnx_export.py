@@ -80,3 +80,23 @@ def test_onnxruntime_backend_in_batched_adaptive_inference(tmp_path):
     with use_onnxruntime(model, {'sr': files['sr']}):
         with pytest.raises(ValueError, match="no ONNX model for the 'direct' path"):
             inference_topdown_batched(model, [img], [boxes], pipeline=pipe)
+
+
+def test_three_routes_export_and_run_with_onnxruntime(tmp_path):
+    model = _model(flip=False)
+    model.extra_sr_necks['x2'] = MODELS.build(
+        dict(type='PoseDrivenSRNeck', scale=2, mid_channels=8, num_blocks=1)).eval()
+    files = export_paths(model, str(tmp_path / 'pdsr'))
+    assert sorted(files) == ['direct', 'sr', 'sr_x2']
+    assert onnx_parity(model, files['sr_x2'], 'sr_x2', batch_size=2)['max_abs_diff'] < 1e-4
+    rng = np.random.default_rng(1)
+    img = rng.integers(0, 255, (200, 160, 3), dtype=np.uint8)
+    boxes = np.array([[10, 10, 25, 25], [40, 40, 70, 80], [50, 20, 150, 190]], np.float32)
+    pipe = adaptive_pipeline(model)   # thresholds 32 / 64 px region height
+    ref = inference_topdown_batched(model, [img], [boxes], pipeline=pipe)[0]
+    with use_onnxruntime(model, files):
+        got = inference_topdown_batched(model, [img], [boxes], pipeline=pipe)[0]
+    assert [r.pred_instances.sr_path[0] for r in got] == ['sr', 'sr_x2', 'direct']
+    for a, b in zip(ref, got):
+        np.testing.assert_allclose(b.pred_instances.keypoints, a.pred_instances.keypoints,
+                                   atol=1e-3)

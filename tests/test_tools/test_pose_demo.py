@@ -210,3 +210,38 @@ def test_demo_bad_inputs_name_the_problem(tmp_path, tools, model_files, capsys):
         demo.main([*model_files, str(tmp_path / 'missing.png'), *out])
     assert "input '" in capsys.readouterr().err
     assert not (tmp_path / 'out').exists() or not any((tmp_path / 'out').iterdir())
+
+
+def test_demo_routes_three_ways_with_an_x2_neck(tmp_path, tools):
+    from mmengine.config import Config
+    from mmpose.registry import MODELS
+    demo, export = tools
+    cfg = Config(CFG)
+    cfg.model.extra_sr_necks = [dict(type='PoseDrivenSRNeck', scale=2, mid_channels=8,
+                                     num_blocks=1)]
+    cfg.dump(str(tmp_path / 'cfg3.py'))
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    save_checkpoint(dict(meta={}, state_dict=model.state_dict()), str(tmp_path / 'model3.pth'))
+    files = [str(tmp_path / 'cfg3.py'), str(tmp_path / 'model3.pth')]
+    boxes = [(20, 20, 32, 36), (60, 40, 84, 72), (100, 30, 220, 190)]  # x4, x2, direct
+    img, _ = draw_people(boxes)
+    cv2.imwrite(str(tmp_path / 'three.png'), img)
+    (tmp_path / 'tracks.json').write_text(json.dumps(dict(
+        format='lrpose_mm.tracks.v1', frames={'0': [[*b, i] for i, b in enumerate(boxes)]})))
+    common = [str(tmp_path / 'three.png'), '--tracks', str(tmp_path / 'tracks.json')]
+    summary = demo.main([*files, *common, '--out-dir', str(tmp_path / 'out'), '--show-sr'])
+    assert summary['paths'] == {'sr': 1, 'sr_x2': 1, 'direct': 1}
+    summary = demo.main([*files, *common, '--out-dir', str(tmp_path / 'all'), '--always-sr'])
+    assert summary['paths'] == {'sr': 3}
+    with pytest.raises(SystemExit, match=r'SR factors \(4, 2\), give 2 value'):
+        demo.main([*files, *common, '--out-dir', str(tmp_path / 'bad'), '--size-threshold', '50'])
+    pytest.importorskip('onnxruntime')
+    prefix = str(tmp_path / 'onnx' / 'm3')
+    assert export.main([*files, '--out-prefix', prefix]) == 0
+    report = json.loads((tmp_path / 'onnx' / 'm3.json').read_text())
+    assert sorted(report['paths']) == ['direct', 'sr', 'sr_x2']
+    ort = demo.main([*files, *common, '--out-dir', str(tmp_path / 'ort'),
+                     '--backend', 'onnxruntime', '--onnx-prefix', prefix])
+    assert ort['paths'] == {'sr': 1, 'sr_x2': 1, 'direct': 1}

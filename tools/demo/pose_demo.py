@@ -2,13 +2,14 @@
 
     python tools/demo/pose_demo.py CONFIG CHECKPOINT INPUT --out-dir OUT
         [--tracks TRACKS.json | --det-config DET.py --det-checkpoint DET.pth]  # else full frame
-        [--size-threshold PX | --always-sr] [--show-sr]
+        [--size-threshold PX [PX ...] | --always-sr] [--show-sr]
         [--backend onnxruntime --onnx-prefix work_dirs/onnx/pdsr]
         [--draw-short-side 480] [--overwrite]
 
 Like MMPose's ``demo/topdown_demo_with_mmdet.py``: person boxes come from a track
 file (``lrpose_mm.tracks.v1``), an MMDetection detector (config + local checkpoint)
-or the full frame; each person goes through the SR path (small) or the direct path
+or the full frame; each person goes through an SR path (small: the largest factor;
+mid-size: a smaller factor, when the model has ``extra_sr_necks``) or the direct path
 (large), see ``AdaptiveTopdownAffine``; MMPose's ``PoseLocalVisualizer`` draws the
 skeletons. Writes ``OUT/<name>.jpg`` (image) or ``OUT/<name>.mp4`` (video, frame
 folder) and ``OUT/results_<name>.json`` (MMPose's prediction format, plus each
@@ -58,15 +59,19 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('--det-score-thr', type=float, default=0.5)
     p.add_argument('--max-persons', type=int, default=10, help='detector boxes kept per frame')
     route = p.add_mutually_exclusive_group()
-    route.add_argument('--size-threshold', type=float,
-                       help='person region height (px) from which no SR is used '
-                            '(default: the pose input height)')
-    route.add_argument('--always-sr', action='store_true', help='use the SR path for everyone')
+    route.add_argument('--size-threshold', type=float, nargs='+',
+                       help='person region height (px) from which no SR is used (default: '
+                            'the pose input height); one value per SR factor of a model '
+                            'with extra SR necks, increasing (the upper end of each '
+                            "factor's sizes, largest factor first)")
+    route.add_argument('--always-sr', action='store_true',
+                       help='use the SR path of the largest factor for everyone')
     p.add_argument('--show-sr', action='store_true', help='draw LR and SR crops beside the frame')
     p.add_argument('--sr-slots', type=int, default=3, help='people shown by --show-sr')
     p.add_argument('--backend', choices=['pytorch', 'onnxruntime'], default='pytorch')
-    p.add_argument('--onnx-prefix', help='<prefix>_sr.onnx / <prefix>_direct.onnx '
-                                         '(tools/deploy/export_onnx.py) for --backend onnxruntime')
+    p.add_argument('--onnx-prefix', help='<prefix>_sr.onnx, <prefix>_sr_x<k>.onnx, '
+                                         '<prefix>_direct.onnx (tools/deploy/export_onnx.py) '
+                                         'for --backend onnxruntime')
     p.add_argument('--batch-size', type=int, default=32, help='crops per forward pass')
     p.add_argument('--kpt-thr', type=float, default=0.3, help='keypoint score to draw')
     p.add_argument('--radius', type=int, default=3)
@@ -96,8 +101,12 @@ def parse_args(argv=None) -> argparse.Namespace:
             p.error(f'--{name.replace("_", "-")} must be >= 1')
     if args.max_frames is not None and args.max_frames < 1:
         p.error('--max-frames must be >= 1')
-    if args.size_threshold is not None and not args.size_threshold > 0:
-        p.error('--size-threshold must be > 0')
+    if args.size_threshold is not None:
+        if not all(t > 0 for t in args.size_threshold):
+            p.error('--size-threshold must be > 0')
+        if any(a >= b for a, b in zip(args.size_threshold, args.size_threshold[1:])):
+            p.error('--size-threshold values must be increasing (one per SR factor, the '
+                    'largest factor first)')
     if not args.fps > 0:
         p.error('--fps must be > 0')
     if args.draw_short_side < 0:
@@ -188,7 +197,15 @@ def build_model(args):
     model = init_pose_model(args.config, args.checkpoint, device=args.device,
                             allow_partial=args.allow_partial_checkpoint)
     if getattr(model, 'sr_scale', 1) > 1:
-        thr = 1e12 if args.always_sr else args.size_threshold
+        n = len(model.sr_scales)
+        thr = args.size_threshold
+        if args.always_sr:  # everyone below the largest factor's threshold
+            thr = tuple(1e12 * (i + 1) for i in range(n))
+        elif thr is not None and len(thr) != n:
+            raise DemoError(f'--size-threshold: the model has SR factors {model.sr_scales}, '
+                            f'give {n} value(s), got {len(thr)}')
+        elif thr is not None:
+            thr = thr[0] if n == 1 else tuple(thr)
         pipeline = adaptive_pipeline(model, size_threshold=thr)
     else:  # LR-direct / HR oracle: crop straight to the model's input size
         pipeline = real_lr_pipeline(model.cfg)
@@ -196,10 +213,11 @@ def build_model(args):
     return model, pipeline
 
 
-def onnx_files(args, pipeline) -> Dict[str, str]:
-    files = {p: f'{args.onnx_prefix}_{p}.onnx' for p in ('sr', 'direct')}
+def onnx_files(args, pipeline, routes=('sr', 'direct')) -> Dict[str, str]:
+    """The ONNX file of each route the pipeline can send people to."""
+    files = {p: f'{args.onnx_prefix}_{p}.onnx' for p in routes}
     adaptive = any(t.get('type') == 'AdaptiveTopdownAffine' for t in pipeline)
-    need = ['sr', 'direct'] if adaptive and not args.always_sr else ['sr']
+    need = list(routes) if adaptive and not args.always_sr else ['sr']
     missing = [files[p] for p in need if not os.path.isfile(files[p])]
     if missing:
         raise DemoError(f'--onnx-prefix: {missing} not found (export with '
@@ -228,7 +246,8 @@ def sr_panel(frame: np.ndarray, samples: List, slots: int, denorm_hw,
                                np.asarray(m['input_scale'], np.float32), 0, output_size=(w, h))
         lr = cv2.warpAffine(frame, warp, (w, h), flags=cv2.INTER_LINEAR)
         sr = s.pred_sr_img.permute(1, 2, 0).cpu().numpy().round().astype(np.uint8)
-        for j, (img, label) in enumerate(((lr, 'LR'), (sr, 'SR'))):
+        sr_label = f'SR x{sr.shape[0] // max(h, 1)}'
+        for j, (img, label) in enumerate(((lr, 'LR'), (sr, sr_label))):
             tile = cv2.resize(img, (tile_w, tile_h), interpolation=cv2.INTER_NEAREST)
             cv2.putText(tile, label, (2, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1)
             panel[k * tile_h:(k + 1) * tile_h, j * tile_w:(j + 1) * tile_w] = tile
@@ -409,7 +428,7 @@ def main(argv=None) -> Optional[Dict]:
             (lambda: run_video(model, args, boxes_of, draw, out, kind))
         if args.backend == 'onnxruntime':
             from lrpose_mm.deploy import use_onnxruntime
-            with use_onnxruntime(model, onnx_files(args, pipeline)):
+            with use_onnxruntime(model, onnx_files(args, pipeline, model.sr_routes)):
                 summary = run()
         else:
             summary = run()

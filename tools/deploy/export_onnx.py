@@ -1,11 +1,12 @@
 """Export an SR pose model to ONNX and check it against PyTorch.
 
     python tools/deploy/export_onnx.py CONFIG CHECKPOINT --out-prefix work_dirs/onnx/pdsr \
-        [--paths sr direct] [--opset 17] [--max-diff 1e-3]
+        [--paths sr sr_x2 direct] [--opset 17] [--max-diff 1e-3]
 
 Writes ``<out-prefix>_sr.onnx`` (LR crops in, heatmaps or SimCC vectors out),
-``<out-prefix>_direct.onnx`` (crops at the pose input size, no SR; the large
-people of resolution-adaptive inference) and ``<out-prefix>.json`` (input sizes,
+``<out-prefix>_sr_x<k>.onnx`` for each extra SR neck (crops at the pose input
+size / k), ``<out-prefix>_direct.onnx`` (crops at the pose input size, no SR;
+the large people of resolution-adaptive inference) and ``<out-prefix>.json`` (input sizes,
 output names, parity). Inputs are normalised like the model's data
 preprocessor output. Exits with an error when a path's max abs difference to
 PyTorch on random crops exceeds ``--max-diff``.
@@ -25,7 +26,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument('config', help='pose config (an SRTopdownPoseEstimator)')
     p.add_argument('checkpoint', help='checkpoint of that config')
     p.add_argument('--out-prefix', required=True, help='output files: <prefix>_<path>.onnx')
-    p.add_argument('--paths', nargs='+', default=['sr', 'direct'], choices=['sr', 'direct'])
+    p.add_argument('--paths', nargs='+', default=None,
+                   help="routes to export: 'sr', 'sr_x<k>' (an extra SR neck), 'direct' "
+                        '(default: every route of the model)')
     p.add_argument('--opset', type=int, default=17)
     p.add_argument('--max-diff', type=float, default=1e-3,
                    help='largest allowed abs difference to PyTorch (head outputs)')
@@ -51,10 +54,14 @@ def main(argv=None) -> int:
                             allow_partial=args.allow_partial_checkpoint)
     if not hasattr(model, 'forward_network'):
         sys.exit(f'{type(model).__name__} is not an SRTopdownPoseEstimator: nothing to export')
+    paths = args.paths or list(model.sr_routes)
+    unknown = [p for p in paths if p not in model.sr_routes]
+    if unknown:
+        sys.exit(f'--paths {unknown}: the model has the routes {list(model.sr_routes)}')
     report = dict(config=args.config, checkpoint=args.checkpoint, sr_scale=model.sr_scale,
-                  paths={})
+                  sr_scales=list(model.sr_scales), paths={})
     failed = []
-    for path in args.paths:
+    for path in paths:
         info = export_onnx(model, f'{args.out_prefix}_{path}.onnx', path, args.opset)
         parity = onnx_parity(model, info['file'], path, batch_size=args.check_batch)
         report['paths'][path] = dict(info, parity=parity)

@@ -1,5 +1,5 @@
-"""Per-path routing of resolution-adaptive batches (metainfo ``sr_path``)."""
-from typing import Callable, Optional
+"""Per-path routing of resolution-adaptive batches (metainfo ``sr_path``/``sr_scale``)."""
+from typing import Callable, Optional, Sequence
 
 import torch
 from mmpose.utils.typing import SampleList
@@ -7,23 +7,37 @@ from torch import Tensor
 
 from ..utils import COORD_MODES, SR_PATHS
 
+#: the route of a sample: 'direct', 'sr' (the model's ``sr_neck``) or 'sr_x<k>' (its
+#: ``extra_sr_necks`` of factor k)
+RouteOf = Callable[[object], str]
 
-def batch_sr_path(data_samples: Optional[SampleList]) -> str:
-    """The path of a batch from metainfo ``sr_path`` ('sr' when absent).
 
-    ``'sr'``: LR crop -> sr_neck -> pose network; ``'direct'``: a crop at the
-    pose network's own input size -> pose network (no SR), the large people
-    of resolution-adaptive inference (``AdaptiveTopdownAffine``). A batch
-    that mixes paths is an error: :func:`step_per_path` splits one.
-    """
-    paths = {ds.metainfo.get('sr_path', 'sr') for ds in data_samples or ()} or {'sr'}
-    if len(paths) > 1:
-        raise ValueError(f'one batch mixes metainfo sr_path values {sorted(paths)}: group '
-                         'samples by path (lrpose_mm.apis.inference_topdown_batched does)')
-    path = paths.pop()
+def sr_route_name(scale: int) -> str:
+    """The route name of an extra SR neck of factor ``scale`` ('sr_x2')."""
+    return f'sr_x{int(scale)}'
+
+
+def sample_route(data_sample, extra_scales: Sequence[int] = ()) -> str:
+    """'direct', 'sr' or 'sr_x<k>' of one sample: metainfo ``sr_path`` (absent = 'sr'),
+    and on the SR path its ``sr_scale`` when that is one of ``extra_scales``."""
+    path = data_sample.metainfo.get('sr_path', 'sr')
     if path not in SR_PATHS:
         raise ValueError(f'metainfo sr_path must be one of {SR_PATHS}, got {path!r}')
+    scale = data_sample.metainfo.get('sr_scale')
+    if path == 'sr' and scale is not None and int(scale) in extra_scales:
+        return sr_route_name(scale)
     return path
+
+
+def batch_route(data_samples: Optional[SampleList], extra_scales: Sequence[int] = ()) -> str:
+    """The route shared by a batch (see :func:`sample_route`); 'sr' when empty. A batch
+    that mixes routes is an error: :func:`step_per_path` splits one."""
+    routes = {sample_route(ds, extra_scales) for ds in data_samples or ()} or {'sr'}
+    if len(routes) > 1:
+        raise ValueError(f'one batch mixes SR routes {sorted(routes)} (metainfo sr_path/'
+                         'sr_scale): group samples by route (lrpose_mm.apis.'
+                         'inference_topdown_batched does)')
+    return routes.pop()
 
 
 def sample_coord_mode(data_sample) -> str:
@@ -34,16 +48,19 @@ def sample_coord_mode(data_sample) -> str:
     return mode
 
 
-def step_per_path(data: dict, step: Callable[[dict], SampleList]) -> SampleList:
-    """``step(data)`` run once per ``sr_path`` group of the batch.
+def step_per_path(data: dict, step: Callable[[dict], SampleList],
+                  route_of: Optional[RouteOf] = None) -> SampleList:
+    """``step(data)`` run once per route group of the batch (``route_of(sample)``,
+    default metainfo ``sr_path``).
 
-    Resolution-adaptive pipelines give one batch crops of two sizes (LR for
-    the SR path, the pose input size for the direct path); each group is
-    pre-processed and predicted on its own and the results come back in batch
-    order, so the Runner's val/test loops work with any batch size.
+    Resolution-adaptive pipelines give one batch crops of several sizes (LR
+    sizes for the SR paths, the pose input size for the direct path); each
+    group is pre-processed and predicted on its own and the results come back
+    in batch order, so the Runner's val/test loops work with any batch size.
     """
     samples = data.get('data_samples') if isinstance(data, dict) else None
-    paths = [ds.metainfo.get('sr_path', 'sr') for ds in samples or ()]
+    route_of = route_of or (lambda ds: ds.metainfo.get('sr_path', 'sr'))
+    paths = [route_of(ds) for ds in samples or ()]
     if len(set(paths)) < 2:
         return step(data)
     out: list = [None] * len(paths)

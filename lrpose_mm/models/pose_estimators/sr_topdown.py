@@ -12,7 +12,6 @@ from ..checkpoint_fit import CheckpointFit, load_pose_parts
 from ..teachers import build_teacher
 from ..utils import (
     POSE_PARTS,
-    SR_PATHS,
     forward_padded,
     head_outputs_as_features,
     sr_to_input_coords,
@@ -20,7 +19,7 @@ from ..utils import (
 from .hr_targets import attach_sr_images, hr_keypoints, stack_hr
 from .sr_checks import check_sr_config, check_sr_sizes, codec_input_size
 from .sr_features import sr_hr_features
-from .sr_routing import batch_sr_path, sample_coord_mode, step_per_path
+from .sr_routing import batch_route, sample_coord_mode, sample_route, sr_route_name, step_per_path
 
 
 @MODELS.register_module()
@@ -39,6 +38,12 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
     Args:
         sr_neck (dict): the SR network (``PoseDrivenSRNeck``, ``InterpolateSR``,
             ...); it must have an int attribute ``scale``.
+        extra_sr_necks (list[dict], optional): SR networks at other factors
+            for scale-aware inference (e.g. an x2 neck beside an x4 one): a
+            sample whose metainfo ``sr_scale`` is an extra neck's factor
+            (``AdaptiveTopdownAffine`` with several ``sr_scale``) goes through
+            that neck (route ``'sr_x<k>'``, module ``extra_sr_necks.x<k>``);
+            every other SR sample through ``sr_neck`` (route ``'sr'``).
         backbone, neck, head: as :class:`TopdownPoseEstimator`; the head's
             codec ``input_size`` is the SR-output (HR) size.
         sr_loss (dict, optional): e.g. ``PoseDrivenSRLoss``; needs HR targets.
@@ -68,6 +73,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
     def __init__(self,
                  sr_neck: ConfigType,
                  backbone: ConfigType,
+                 extra_sr_necks: Optional[List[ConfigType]] = None,
                  neck: OptConfigType = None,
                  head: OptConfigType = None,
                  sr_loss: OptConfigType = None,
@@ -86,6 +92,15 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor,
                          init_cfg=init_cfg, metainfo=metainfo)
         self.sr_neck = MODELS.build(sr_neck)
+        self.extra_sr_necks = torch.nn.ModuleDict()
+        for cfg in extra_sr_necks or ():
+            neck = MODELS.build(cfg)
+            scale = getattr(neck, 'scale', None)
+            check_sr_config(self, scale, codec_input_size(self))
+            if scale in self.sr_scales:
+                raise ValueError(f'extra_sr_necks: a second neck of factor {scale} '
+                                 f'(the model has {self.sr_scales}); one neck per factor')
+            self.extra_sr_necks[f'x{scale}'] = neck
         self.sr_loss = MODELS.build(sr_loss) if sr_loss is not None else None
         self.pose_loss_to_sr = pose_loss_to_sr
         self.freeze_sr = freeze_sr
@@ -107,6 +122,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                         getattr(self.sr_loss, 'feat_layers', None))
         if freeze_sr:
             self.sr_neck.requires_grad_(False)
+            self.extra_sr_necks.requires_grad_(False)
         if freeze_pose:
             for m in self._pose_modules():
                 m.requires_grad_(False)
@@ -122,6 +138,29 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         """The SR factor of the model (``sr_neck.scale``)."""
         return self.sr_neck.scale
 
+    @property
+    def sr_scales(self) -> Tuple[int, ...]:
+        """Every SR factor: ``sr_neck``'s, then the extra necks' in decreasing order."""
+        extra = sorted((n.scale for n in self.extra_sr_necks.values()), reverse=True)
+        return (self.sr_neck.scale, *extra)
+
+    @property
+    def sr_routes(self) -> Tuple[str, ...]:
+        """The routes a sample can take: 'sr', 'sr_x<k>' per extra neck, 'direct'."""
+        return ('sr', *(sr_route_name(s) for s in self.sr_scales[1:]), 'direct')
+
+    def route_network(self, route: str) -> Optional[torch.nn.Module]:
+        """The SR neck of a route; None for 'direct' (the crop is the pose input)."""
+        if route not in self.sr_routes:
+            raise ValueError(f'route must be one of {self.sr_routes}, got {route!r}')
+        if route == 'direct':
+            return None
+        return self.sr_neck if route == 'sr' else self.extra_sr_necks[route[len('sr_'):]]
+
+    def sample_route(self, data_sample) -> str:
+        """The route of one sample (metainfo ``sr_path`` and ``sr_scale``)."""
+        return sample_route(data_sample, self.sr_scales[1:])
+
     def _pose_modules(self) -> List[torch.nn.Module]:
         return [getattr(self, n) for n in POSE_PARTS if getattr(self, n, None) is not None]
 
@@ -130,6 +169,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         super().train(mode)
         if self.freeze_sr:
             self.sr_neck.eval()
+            self.extra_sr_necks.eval()
         if self.freeze_pose:
             for m in self._pose_modules():
                 m.eval()
@@ -188,8 +228,12 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         check_sr_sizes(inputs, sr, data_samples, codec_input_size(self), padded)
 
     def loss(self, inputs: Tensor, data_samples: SampleList) -> dict:
-        """Head (pose) losses on the SR output plus the SR losses."""
-        sr = self.sr_neck(inputs)
+        """Head (pose) losses on the SR output plus the SR losses (the batch's SR
+        route picks the neck: ``sr_neck`` unless ``sr_scale`` names an extra one)."""
+        route = batch_route(data_samples, self.sr_scales[1:])
+        if route == 'direct':
+            raise ValueError("training samples must take an SR route, got sr_path='direct'")
+        sr = self.route_network(route)(inputs)
         self._check_sizes(inputs, sr, data_samples)
         pose_in = sr if self.pose_loss_to_sr else sr.detach()
         feats = self.extract_pose_feat(pose_in)
@@ -227,10 +271,10 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
                                   train_cfg=self.train_cfg)
 
     # ------------------------------------------------------------- predict
-    @staticmethod
-    def batch_sr_path(data_samples: Optional[SampleList]) -> str:
-        """The path of a batch ('sr' or 'direct'), see :func:`.sr_routing.batch_sr_path`."""
-        return batch_sr_path(data_samples)
+    def batch_route(self, data_samples: Optional[SampleList]) -> str:
+        """The route of a batch ('sr', 'sr_x<k>' or 'direct'), see
+        :func:`.sr_routing.batch_route`."""
+        return batch_route(data_samples, self.sr_scales[1:])
 
     @staticmethod
     def coord_mode(data_sample) -> str:
@@ -238,41 +282,43 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
         return sample_coord_mode(data_sample)
 
     def val_step(self, data: dict) -> SampleList:
-        """``BaseModel.val_step``, run once per ``sr_path`` group of the batch."""
-        return step_per_path(data, super().val_step)
+        """``BaseModel.val_step``, run once per route group of the batch."""
+        return step_per_path(data, super().val_step, self.sample_route)
 
     def test_step(self, data: dict) -> SampleList:
-        """``BaseModel.test_step``, run once per ``sr_path`` group of the batch
+        """``BaseModel.test_step``, run once per route group of the batch
         (see :func:`.sr_routing.step_per_path`)."""
-        return step_per_path(data, super().test_step)
+        return step_per_path(data, super().test_step, self.sample_route)
 
     def forward_network(self, inputs: Tensor, path: str = 'sr'):
-        """The network in tensor mode on one path: head outputs (heatmaps,
+        """The network in tensor mode on one route: head outputs (heatmaps,
         SimCC vectors, ...). 'sr': LR crops -> sr_neck -> pose network;
-        'direct': crops at the pose input size -> pose network. What
+        'sr_x<k>': crops at the pose input size / k -> that extra neck -> pose
+        network; 'direct': crops at the pose input size -> pose network. What
         :mod:`lrpose_mm.deploy` exports."""
-        if path not in SR_PATHS:
-            raise ValueError(f'path must be one of {SR_PATHS}, got {path!r}')
-        x = self.sr_neck(inputs) if path == 'sr' else inputs
+        neck = self.route_network(path)
+        x = inputs if neck is None else neck(inputs)
         return self.head.forward(self.extract_pose_feat(x))
 
     def predict(self, inputs: Tensor, data_samples: SampleList) -> SampleList:
         """Keypoints in image space (coordinate contract); optionally the SR crops.
 
-        Each prediction records its path in ``pred_instances.sr_path``. When
+        Each prediction records its route ('sr', 'sr_x<k>', 'direct') in
+        ``pred_instances.sr_path``. When
         ``network_backend`` is set (e.g. an onnxruntime session, see
         :func:`lrpose_mm.deploy.use_onnxruntime`), it computes the head
         outputs from the inputs and the rest (flip, decoding, coordinates) is
         unchanged.
         """
         assert self.with_head, 'The model must have head to perform prediction.'
-        path = self.batch_sr_path(data_samples)
-        factor = self.sr_scale if path == 'sr' else 1
+        path = self.batch_route(data_samples)
+        neck = self.route_network(path)
+        factor = 1 if neck is None else neck.scale
         flip = self.test_cfg.get('flip_test', False)
         backend = getattr(self, 'network_backend', None)
         sr = None
         if backend is None:
-            to_pose_input = self.sr_neck if path == 'sr' else (lambda x: x)
+            to_pose_input = neck if neck is not None else (lambda x: x)
             sr = to_pose_input(inputs)
             self._check_sizes(inputs, sr, data_samples)
             feats = self.extract_pose_feat(sr)
@@ -297,7 +343,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             pred.sr_path = np.array([path] * len(pred.keypoints))
         results = self.add_pred_to_datasample(batch_pred_instances, batch_pred_fields,
                                               data_samples)
-        if sr is not None and path == 'sr':
+        if sr is not None and neck is not None:
             attach_sr_images(sr, results, self.data_preprocessor,
                              self.test_cfg.get('output_sr', None))
         return results
