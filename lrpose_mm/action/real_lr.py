@@ -12,12 +12,16 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
+#: the transforms that make simulated LR from an HR crop (dropped for real LR input)
+SIMULATED_LR_TRANSFORMS = ('LowResDegrade', 'CameraLowResDegrade')
+
 
 def real_lr_pipeline(cfg_or_pipeline, scale: Optional[int] = None) -> List[dict]:
-    """The test pipeline for REAL low-resolution frames: a copy with
-    ``LowResDegrade`` dropped and ``TopdownAffine``'s ``input_size`` divided
-    by the model scale (``model_scale`` or ``scale``). A pipeline without
-    ``LowResDegrade`` is returned unchanged (an HR or already-LR model).
+    """The test pipeline for REAL low-resolution frames: a copy with the
+    simulated degradation (``LowResDegrade`` or ``CameraLowResDegrade``)
+    dropped and ``TopdownAffine``'s ``input_size`` divided by the model scale
+    (``model_scale`` or ``scale``). A pipeline without one is returned
+    unchanged (an HR or already-LR model).
 
     Args:
         cfg_or_pipeline: an mmengine ``Config`` / config path (its
@@ -33,14 +37,14 @@ def real_lr_pipeline(cfg_or_pipeline, scale: Optional[int] = None) -> List[dict]
     else:
         pipeline = cfg_or_pipeline.test_dataloader.dataset.pipeline
     pipeline = [copy.deepcopy(dict(t)) for t in pipeline]
-    degrade = [t for t in pipeline if t.get('type') == 'LowResDegrade']
+    degrade = [t for t in pipeline if t.get('type') in SIMULATED_LR_TRANSFORMS]
     if not degrade and scale is None:
         return pipeline
     if not degrade:
         raise ValueError(f'real-LR input at x{scale} needs a test pipeline that simulates '
                          'it with a LowResDegrade, found none')
     if len(degrade) > 1:
-        raise ValueError('the pipeline has more than one LowResDegrade')
+        raise ValueError(f'the pipeline has more than one of {SIMULATED_LR_TRANSFORMS}')
     d = degrade[0]
     expected, scale = scale, d.get('model_scale') or d.get('scale', 4)
     if isinstance(scale, (list, tuple)):

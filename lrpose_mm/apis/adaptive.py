@@ -4,14 +4,16 @@ from typing import List, Optional, Sequence, Union
 
 import torch
 
+from ..action.real_lr import SIMULATED_LR_TRANSFORMS
+
 
 def adaptive_pipeline(model: torch.nn.Module,
                       size_threshold: Union[None, float, Sequence[float]] = None,
                       pipeline: Optional[List[dict]] = None) -> List[dict]:
     """The model's test pipeline with the crop replaced by ``AdaptiveTopdownAffine``.
 
-    ``TopdownAffine`` (and the simulated degradation ``LowResDegrade`` after
-    it) become one ``AdaptiveTopdownAffine(input_size=<codec input size>,
+    ``TopdownAffine`` (and the simulated degradation after it, ``LowResDegrade``
+    or ``CameraLowResDegrade``) become one ``AdaptiveTopdownAffine(input_size=<codec input size>,
     sr_scale=model.sr_scales, size_threshold)``: each person is cropped at the
     LR size of the SR factor their size needs and super-resolved (by
     ``sr_neck``, or an ``extra_sr_necks`` neck), or cropped at the pose input
@@ -39,7 +41,8 @@ def adaptive_pipeline(model: torch.nn.Module,
                          '(the pose input size)')
     if pipeline is None:
         pipeline = model.cfg.test_dataloader.dataset.pipeline
-    out = [copy.deepcopy(dict(t)) for t in pipeline if t.get('type') != 'LowResDegrade']
+    out = [copy.deepcopy(dict(t)) for t in pipeline
+           if t.get('type') not in SIMULATED_LR_TRANSFORMS]
     idx = [i for i, t in enumerate(out)
            if t.get('type') in ('TopdownAffine', 'AdaptiveTopdownAffine')]
     if len(idx) != 1:

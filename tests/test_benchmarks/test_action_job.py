@@ -162,6 +162,13 @@ def test_real_lr_pipeline_drops_the_simulated_degradation():
         assert tuple(p[2]['input_size']) == (24, 32)  # HR 96x128 / 4
     hr = [dict(type='LoadImage'), dict(type='TopdownAffine', input_size=(96, 128))]
     assert real_lr_pipeline(hr) == hr  # nothing to undo
+    camera = [dict(type='LoadImage'), dict(type='KeepFrame'),
+              dict(type='TopdownAffine', input_size=(96, 128)),
+              dict(type='CameraLowResDegrade', scale=4), dict(type='PackSRPoseInputs')]
+    p = real_lr_pipeline(camera, scale=4)   # degraded once, not twice
+    assert [t['type'] for t in p] == ['LoadImage', 'KeepFrame', 'TopdownAffine',
+                                      'PackSRPoseInputs']
+    assert tuple(p[2]['input_size']) == (24, 32)
     with pytest.raises(ValueError, match='divisible'):
         real_lr_pipeline([dict(type='TopdownAffine', input_size=(90, 128)),
                           dict(type='LowResDegrade', scale=4)])

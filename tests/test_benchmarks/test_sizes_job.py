@@ -115,6 +115,7 @@ def tiny_job(tmp_path_factory, mmpose_scope_one_thread):
     root = tmp_path_factory.mktemp('sizes')
     data = root / 'data'
     _generate(data, 3, 'val', img_size=(128, 96))
+    _generate(data, 4, 'train', img_size=(128, 96))   # the x2 necks and camera rows train
     work = root / 'work'
     work.mkdir()
     budget = dict(vars(BUDGETS['quick']), data_root=str(data))
@@ -159,7 +160,9 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     sec = report['sizes']
     assert sec['buckets'][0] == 'all' and len(sec['buckets']) == 5
     rows = {r['row']: r for r in sec['table']}
-    assert set(rows) == {'never-sr', 'always-sr', 'adaptive', 'hr-oracle'}
+    assert set(rows) == {'never-sr', 'always-sr', 'adaptive', 'always-x2', 'adaptive-3',
+                         'hr-oracle'}
+    assert rows['always-x2']['route_share'] == {'sr_x2': 1.0}
     assert rows['never-sr']['sr_share'] == 0.0 and rows['always-sr']['sr_share'] == 1.0
     assert rows['adaptive']['people']['all'] == sum(
         rows['adaptive']['people'][b] for b in sec['buckets'][1:])
@@ -197,8 +200,13 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     assert preds[0].shape == preds[1].shape and not np.allclose(preds[0], preds[1])
     md = (out / 'report.md').read_text()
     assert 'PDSR in front of the frozen HR oracle' in md and 'frozen-PDSR ckpt' in md
+    assert md.count('**Three-path targets**') == 2  # both models' sections
     real = report['real_lr']['rows']
-    assert [r['row'] for r in real] == ['pdsr'] and real[0]['people'] > 0
+    assert [r['row'] for r in real] == ['pdsr', 'pdsr-camera', 'frozen-pdsr-camera']
+    assert real[0]['people'] > 0 and real[1]['trained_on'] == 'simulated + camera LR'
+    assert real[1]['vs_row'] == 'pdsr' and real[2]['vs_row'] == 'frozen-pdsr'
+    assert real[0]['met'] == (real[0]['AP_verdict'] != 'reversed' or real[0]['dAP'][0] >= -0.005)
+    _check_three_paths(work, root, sec, report)
     # the recorded paths are what the threshold says for each person's crop region
     stage = json.loads(next((work / 'sizes-adaptive').glob('*/stage.json')).read_text())
     assert rows['adaptive']['AP']['all'][0] == pytest.approx(stage['metrics']['coco/AP'])
@@ -216,7 +224,32 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     reused = set(json.loads((out / 'report.json').read_text())['meta']['reused_stages'])
     assert {'sizes-never-sr', 'sizes-always-sr', 'sizes-adaptive', 'sizes-hr-oracle',
             'sizes-frozen-pdsr-never-sr', 'sizes-frozen-pdsr-adaptive', 'test-pdsr',
-            'real-lr-pdsr'} <= reused
+            'real-lr-pdsr', 'sizes-pdsr-x2-neck', 'sizes-pdsr-x4-x2', 'sizes-adaptive-3',
+            'pdsr-camera', 'real-lr-pdsr-camera'} <= reused
+
+
+def _check_three_paths(work: Path, root: Path, sec: dict, report: dict) -> None:
+    """The x2 neck trained in front of the row's own pose network, merged beside the x4
+    neck; each person routed by its region height at the two thresholds."""
+    import torch
+    three = sec['three_path']
+    t4, t2 = three['thresholds']
+    assert (t4, t2) == (64.0, 128.0)  # the transform's defaults at 128x96 (no tuning here)
+    merged_stage = json.loads(next((work / 'sizes-pdsr-x4-x2').glob('*/stage.json')).read_text())
+    merged = torch.load(merged_stage['files']['checkpoint'], weights_only=True)['state_dict']
+    base = torch.load(str(root / 'pdsr.pth'), weights_only=True)['state_dict']
+    assert all(torch.equal(merged[k], v) for k, v in base.items())
+    x2 = {k for k in merged if k.startswith('extra_sr_necks.x2.')}
+    assert x2 and len(x2) == len([k for k in base if k.startswith('sr_neck.')])
+    stage = json.loads(next((work / 'sizes-adaptive-3').glob('*/stage.json')).read_text())
+    inst = load_instances(stage['files']['instances'])
+    heights = region_heights(inst, Config.fromfile(str(next(
+        (work / 'sizes-adaptive-3').glob('*/*.py')))))
+    expect = np.where(heights < t4, 'sr', np.where(heights < t2, 'sr_x2', 'direct'))
+    assert np.array_equal(inst['sr_path'].astype(str), expect)
+    rules = [t['rule'] for t in sec['target_three_path']]
+    assert rules[:2] == ['three-path significantly above never-SR in 48-96 px',
+                         'three-path significantly above two-path adaptive overall']
 
 
 @pytest.mark.slow

@@ -171,3 +171,65 @@ def test_mixed_size_config_routes_real_coco_people_by_size():
         # in image pixels, around the person's crop region (not in crop pixels; the margin
         # covers decoding a random network's heatmap edge with flip test's shift)
         assert (np.abs(kp[0] - c) <= 0.6 * s).all()
+
+
+def test_three_path_config_routes_real_coco_people_three_ways(tmp_path, capsys):
+    """The scale-aware test config: x4 / x2 / direct crops from one pipeline, one model with
+    both necks (merged by tools/misc/merge_sr_necks.py) predicting each route in one batch."""
+    import numpy as np
+    from mmengine.dataset import pseudo_collate
+    from mmpose.registry import DATASETS, MODELS
+    torch.set_num_threads(1)
+    cfg = _cfg('pdsr-x4-x2-adaptive_hrnet-w32-frozen_8xb64-20e_coco-mixed.py')
+    x2 = _cfg('pdsr-x2_hrnet-w32-frozen_8xb64-20e_coco-lr128x96.py')
+    assert x2.model.sr_neck == cfg.model.extra_sr_necks[0]
+    ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+    ds_cfg.update(data_root=str(COCO_MINI), ann_file='annotations/person_keypoints_train2017.json',
+                  data_prefix=dict(img='train2017/'), bbox_file=None)
+    crop = ds_cfg.pipeline[2]
+    crop['size_threshold'] = (60, 120)  # the mini set's people span these sizes
+    dataset = DATASETS.build(ds_cfg)
+    by_route = {}
+    for i in range(len(dataset)):
+        sample = dataset[i]
+        meta = sample['data_samples'].metainfo
+        route = 'direct' if meta['sr_path'] == 'direct' else f'x{meta["sr_scale"]}'
+        by_route.setdefault(route, sample)
+        if len(by_route) == 3:
+            break
+    assert set(by_route) == {'x4', 'x2', 'direct'}
+    assert tuple(by_route['x4']['inputs'].shape) == (3, 64, 48)
+    assert tuple(by_route['x2']['inputs'].shape) == (3, 128, 96)
+    # both necks trained in front of one pose network, merged into one checkpoint
+    for c in (cfg, x2):
+        c.model.pose_init_cfg = None
+    torch.manual_seed(0)
+    x4 = _cfg('pdsr-x4_hrnet-w32-frozen_8xb64-20e_coco-lr64x48.py')
+    x4.model.pose_init_cfg = None
+    base = MODELS.build(x4.model)
+    neck2 = MODELS.build(x2.model)
+    neck2.backbone.load_state_dict(base.backbone.state_dict())
+    neck2.head.load_state_dict(base.head.state_dict())
+    torch.save(dict(state_dict=base.state_dict()), tmp_path / 'x4.pth')
+    torch.save(dict(state_dict=neck2.state_dict()), tmp_path / 'x2.pth')
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('merge_sr_necks',
+                                                  ROOT / 'tools' / 'misc' / 'merge_sr_necks.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tool.main([str(tmp_path / 'x4.pth'), '--extra', '2', str(tmp_path / 'x2.pth'),
+                     '--out', str(tmp_path / 'x4-x2.pth')])
+    model = MODELS.build(cfg.model)
+    model.load_state_dict(torch.load(out, weights_only=True)['state_dict'], strict=True)
+    model.eval()
+    with torch.no_grad():
+        res = model.test_step(pseudo_collate([by_route[k] for k in ('x4', 'x2', 'direct')]))
+    assert [o.pred_instances.sr_path[0] for o in res] == ['sr', 'sr_x2', 'direct']
+    for o in res:
+        kp = o.pred_instances.keypoints
+        c, s = o.metainfo['input_center'], o.metainfo['input_scale']
+        assert kp.shape == (1, 17, 2) and (np.abs(kp[0] - c) <= 0.6 * s).all()
+    with pytest.raises(SystemExit):
+        tool.main([str(tmp_path / 'x4.pth'), '--extra', '2', str(tmp_path / 'x2.pth'),
+                   '--out', out])
+    assert 'exists (add --overwrite' in capsys.readouterr().err

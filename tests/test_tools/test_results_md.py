@@ -109,8 +109,23 @@ def test_sizes_real_lr_and_action_tables(tmp_path):
             '+0.016 [0.005, 0.031] | +0.105 [0.089, 0.121] | met |') in lines
     assert '(1 stage(s) reused from an earlier run)' in lines
     assert 'PDSR (joint)' not in lines  # no section, no row
-    assert ('| pdsr | 0.161 [0.150, 0.170] | 0.130 [0.120, 0.140] | −0.031 [−0.040, −0.020] | '
-            'reversed |') in '\n'.join(tool.real_lr(sizes))
+    assert ('| pdsr | simulated LR | 0.161 [0.150, 0.170] | 0.130 [0.120, 0.140] | '
+            '−0.031 [−0.040, −0.020] | reversed | – |') in '\n'.join(tool.real_lr(sizes))
+    sizes['real_lr']['rows'][0].update(met=False, trained_on='simulated + camera LR')
+    assert '| pdsr | simulated + camera LR | 0.161' in '\n'.join(tool.real_lr(sizes))
+    assert '| reversed | missed |' in '\n'.join(tool.real_lr(sizes))
+    assert tool.sizes_three(sizes)[-1].startswith('|---')  # no three-path section: header only
+    sec['table'].append(dict(row='adaptive-3', AP={b: [0.2, 0.19, 0.21] for b in buckets}))
+    sec['differences'] += [dict(better='adaptive-3', worse='never-sr', bucket='48-96',
+                                metric='AP', diff=[0.02, 0.01, 0.03]),
+                           dict(better='adaptive-3', worse='adaptive', bucket='all',
+                                metric='AP', diff=[0.008, -0.001, 0.017])]
+    sec.update(three_path=dict(thresholds=[32.0, 96.0]), target_three_path=[
+        dict(rule='a', met=True), dict(rule='three-path above two-path', met=False)])
+    three = '\n'.join(tool.sizes_three(sizes))
+    assert ('| PDSR → frozen HR oracle | 32 / 96 px | 0.200 | 0.192 | 0.188 | – | '
+            '+0.020 [0.010, 0.030] | +0.008 [−0.001, 0.017] | 1/2 met; missed: three-path '
+            'above two-path |') in three
 
     iv = dict(top1=dict(gt=[0.93, 0.9, 0.96], pdsr=[0.365, 0.3, 0.43]),
               gap_closure=dict(pdsr=[0.22, 0.11, 0.32]))

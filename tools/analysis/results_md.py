@@ -15,8 +15,9 @@ is missing keeps its text (``--strict`` makes that an error). ``--check`` change
 with 1 when a block would change, so a table cannot silently drift from its report.
 
 Kinds: ``pose`` (variants with intervals), ``pose-diffs`` (paired differences), ``sizes``
-(mixed person sizes: adaptive against never-SR / always-SR per checkpoint), ``real-lr`` (real
-against simulated LR) and ``action`` (top-1 per skeleton source and recognizer).
+(mixed person sizes: adaptive against never-SR / always-SR per checkpoint), ``sizes-3`` (the
+three-path routing with an x2 neck), ``real-lr`` (real against simulated LR, per training
+degradation) and ``action`` (top-1 per skeleton source and recognizer).
 """
 import argparse
 import json
@@ -119,12 +120,44 @@ def sizes(report: dict) -> List[str]:
          'target'], rows)
 
 
+def _diff3(sec: dict, worse: str, bucket: str) -> Optional[list]:
+    return next((d['diff'] for d in sec['differences'] if d['better'] == 'adaptive-3'
+                 and d['worse'] == worse and d['bucket'] == bucket and d['metric'] == 'AP'), None)
+
+
+def sizes_three(report: dict) -> List[str]:
+    """Three-path routing (x4 SR / x2 SR / direct) against never-SR and the two-path
+    adaptive routing, per checkpoint, with its targets."""
+    rows = []
+    for key, name in SIZES_SECTIONS:
+        sec = report.get(key)
+        if not sec or not sec.get('three_path'):
+            continue
+        ap = {r['row']: r['AP'].get('all') for r in sec['table']}
+        t4, t2 = sec['three_path']['thresholds']
+        targets = sec['target_three_path']
+        rows.append([name, f'{t4:g} / {t2:g} px', num((ap.get('adaptive-3') or [None])[0]),
+                     num((ap.get('adaptive') or [None])[0]),
+                     num((ap.get('never-sr') or [None])[0]),
+                     num((ap.get('always-x2') or [None])[0]),
+                     interval(_diff3(sec, 'never-sr', '48-96'), sign=True),
+                     interval(_diff3(sec, 'adaptive', 'all'), sign=True),
+                     f'{sum(t["met"] for t in targets)}/{len(targets)} met'
+                     + ''.join(f'; missed: {t["rule"]}' for t in targets if not t['met'])])
+    return [run_line(report['meta']), ''] + table(
+        ['checkpoint', 'thresholds x4 / x2', 'AP three-path', 'AP two-path', 'AP never-SR',
+         'AP always-x2', 'three-path − never-SR (48-96 px)', 'three-path − two-path',
+         'targets'], rows)
+
+
 def real_lr(report: dict) -> List[str]:
     sec = report['real_lr']
-    rows = [[r['row'], interval(r['AP_sim']), interval(r['AP_real']),
-             interval(r['dAP'], sign=True), r['AP_verdict']] for r in sec['rows']]
-    return table(['row', 'AP simulated LR', f'AP real LR (x{sec["factor"]})',
-                  'real − simulated', 'verdict'], rows)
+    rows = [[r['row'], r.get('trained_on', 'simulated LR'), interval(r['AP_sim']),
+             interval(r['AP_real']), interval(r['dAP'], sign=True), r['AP_verdict'],
+             ('met' if r['met'] else 'missed') if 'met' in r else '–']
+            for r in sec['rows']]
+    return table(['row', 'trained on', 'AP simulated LR', f'AP real LR (x{sec["factor"]})',
+                  'real − simulated', 'verdict', 'target'], rows)
 
 
 def action(report: dict) -> List[str]:
@@ -149,7 +182,8 @@ def action(report: dict) -> List[str]:
 
 
 KINDS: Dict[str, Callable[[dict], List[str]]] = {
-    'pose': pose, 'pose-diffs': pose_diffs, 'sizes': sizes, 'real-lr': real_lr,
+    'pose': pose, 'pose-diffs': pose_diffs, 'sizes': sizes, 'sizes-3': sizes_three,
+    'real-lr': real_lr,
     'action': action}
 
 

@@ -41,7 +41,8 @@ class RowStats:
     ap: Dict[str, Bootstrapped] = field(default_factory=dict)
     pck: Dict[str, Bootstrapped] = field(default_factory=dict)
     people: Dict[str, int] = field(default_factory=dict)
-    sr_share: Optional[float] = None  # fraction of people routed to the SR path
+    sr_share: Optional[float] = None  # fraction of people routed to an SR path
+    route_share: Dict[str, float] = field(default_factory=dict)  # per route ('sr', 'sr_x2')
     sr_share_by_bucket: Dict[str, float] = field(default_factory=dict)
 
 
@@ -117,7 +118,10 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
     row.pck['all'] = bootstrap(per_image_pck(hits, img_pos, len(image_ids)), idx)
     row.people['all'] = len(anns)
     if 'sr_path' in inst:
-        row.sr_share = float(np.mean(inst['sr_path'] == 'sr'))
+        is_sr = np.char.startswith(inst['sr_path'].astype(str), 'sr')  # 'sr', 'sr_x2'
+        row.sr_share = float(np.mean(is_sr))
+        row.route_share = {str(r): float(np.mean(inst['sr_path'] == r))
+                           for r in np.unique(inst['sr_path'])}
     if not buckets:
         return row
     res_person = match_results(results, inst)
@@ -128,7 +132,7 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
         if not sel.any():
             continue
         if 'sr_path' in inst:
-            row.sr_share_by_bucket[b] = float(np.mean(inst['sr_path'][sel] == 'sr'))
+            row.sr_share_by_bucket[b] = float(np.mean(is_sr[sel]))
         gt_b = dict(gt_data, annotations=[a for a in gt_data['annotations']
                                           if ann_bucket[a['id']] == b])
         res_b = [r for r, p in zip(results, res_person) if labels[p] == b]

@@ -39,10 +39,19 @@ from ..common.report import machine
 from ..common.stages import StageRunner
 from ..common.stats import resample_indices
 from ..pose.configure import configure
+from ..pose.rows import CONFIG_PREFIX
 from . import report as sizes_report
 from .data import make_lowres_copy, make_sizes_split, split_cache_keys
 from .evaluate import RowStats, evaluate_stage
 from .pipelines import ALWAYS_SR, NEVER_SR, ROUTES, lr_input_gap, routed_pipeline, with_pipeline
+from .scales import (
+    ALWAYS_X2,
+    extra_neck_config,
+    three_path_config,
+    three_path_pipeline,
+    train_extra_neck,
+    tune_three_path,
+)
 from .threshold import DUMP_FILES, tune_threshold
 
 
@@ -58,6 +67,8 @@ class SizesBudget:
     tune_threshold: bool = False  # choose the threshold on the 'sizes-tune' split
     num_tune_images: int = 150
     real_lr_rows: Optional[List[str]] = None  # default every LR row of checkpoints.json
+    three_path: bool = True  # train an x2 neck per model; x4 / x2 / direct routing
+    camera_rows: bool = True  # PDSR rows trained on simulated + camera LR, for the real-LR table
 
 
 SIZES_BUDGETS = {'default': SizesBudget(),
@@ -66,7 +77,8 @@ SIZES_BUDGETS = {'default': SizesBudget(),
 
 def reserve_seconds(sizes: SizesBudget, num_rows: int) -> float:
     """Wall time to keep for this job when the pose job fits its schedule: six mixed-size
-    evaluations, one real-LR evaluation per row."""
+    evaluations, one real-LR evaluation per row (the x2 necks and camera rows train in
+    ``make sizes``, after the pose job: not reserved)."""
     return 25 * (6 * sizes.num_images / 300 + num_rows)
 
 
@@ -111,16 +123,19 @@ SIZES_MODELS = (
 
 def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budget,
                data_dir: Path, data: dict, tune: Optional[dict], gt_data: dict,
-               image_ids: Sequence[int], idx: np.ndarray, threshold: Optional[float]
-               ) -> Tuple[Dict[str, RowStats], float, Optional[dict]]:
+               image_ids: Sequence[int], idx: np.ndarray, threshold: Optional[float],
+               three_path: bool = False) -> Tuple[Dict[str, RowStats], float, Optional[dict],
+                                                  Optional[dict]]:
     """never-SR / always-SR / adaptive rows of one checkpoint, the adaptive threshold and
-    its tuning record (the threshold is chosen on ``tune`` when given)."""
+    its tuning record (the threshold is chosen on ``tune`` when given); with ``three_path``
+    also always-x2 and the three-path adaptive row (an x2 neck trained in front of the
+    checkpoint's pose network, thresholds chosen on ``tune``) and its record."""
     row_cfg, root = load_row_config(entry), str(data_dir.resolve())
     base = configure(row_cfg, budget, root, 1, budget.seed, 'sizes')
     crop = next(t for t in routed_pipeline(base, threshold)
                 if t['type'] == 'AdaptiveTopdownAffine')
     threshold = float(crop.get('size_threshold') or crop['input_size'][1])
-    tuning = None
+    tuning, tcfg = None, None
     if tune is not None:
         tcfg = configure(row_cfg, budget, root, 1, budget.seed, 'sizes-tune')
         tuning = tune_threshold(runner, tcfg, entry['checkpoint'], tune, threshold,
@@ -135,7 +150,63 @@ def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budg
         rec = runner.test(f'sizes-{model.tag}{route}', cfg, entry['checkpoint'],
                           dict(data=data['cache_key']), files=DUMP_FILES)
         rows[route] = evaluate_stage(route, rec, gt_data, image_ids, idx)
-    return rows, threshold, tuning
+    if not three_path:
+        return rows, threshold, tuning, None
+    data_root = str(Path(budget.data_root).resolve())
+    trained, merged = train_extra_neck(runner, f'sizes-{model.row}', row_cfg, data_root, entry,
+                                       configure, budget, split_cache_keys(data_root))
+    ckpt3 = merged.files['checkpoint']
+    extra = extra_neck_config(row_cfg, entry['checkpoint']).model.sr_neck
+    base3 = configure(three_path_config(row_cfg, extra), budget, root, 1, budget.seed, 'sizes')
+    h = float(crop['input_size'][1])
+    chosen3, tuning3 = (h / 2, h), None
+    if tune is not None:
+        tcfg3 = configure(three_path_config(row_cfg, extra), budget, root, 1, budget.seed,
+                          'sizes-tune')
+        two = {k: runner.test(f'sizes-tune-{model.tag}{k}',
+                              with_pipeline(tcfg, routed_pipeline(tcfg, t)),
+                              entry['checkpoint'], dict(data=tune['cache_key']),
+                              files=DUMP_FILES)
+               for k, t in (('never-sr', NEVER_SR), ('always-sr', ALWAYS_SR))}  # reused
+        tuning3 = tune_three_path(runner, tcfg, tcfg3, ckpt3, tune, two, chosen3,
+                                  stage_prefix=f'sizes-tune-{model.tag}')
+        chosen3 = tuple(tuning3['chosen'])
+        print(f'            {model.row}: three-path thresholds chosen on the tune split: '
+              f'x4 below {chosen3[0]:g} px, x2 below {chosen3[1]:g} px', flush=True)
+    for route, thr in (('always-x2', ALWAYS_X2), ('adaptive-3', chosen3)):
+        cfg = with_pipeline(base3, three_path_pipeline(base3, thr))
+        rec = runner.test(f'sizes-{model.tag}{route}', cfg, ckpt3,
+                          dict(data=data['cache_key']), files=DUMP_FILES)
+        rows[route] = evaluate_stage(route, rec, gt_data, image_ids, idx)
+    return rows, threshold, tuning, dict(thresholds=list(chosen3), tuning=tuning3,
+                                         neck_checkpoint=trained.checkpoint,
+                                         train_seconds=trained.seconds)
+
+
+#: PDSR rows trained on simulated + camera LR (the camera-mix config, each with the overrides
+#: of the row it mirrors): {row: the row of checkpoints.json it mirrors}
+CAMERA_ROWS = {'pdsr-camera': 'pdsr', 'frozen-pdsr-camera': 'frozen-pdsr'}
+CAMERA_CONFIG = CONFIG_PREFIX + 'pdsr-x4-camera_hrnet-tiny_synthetic-lr32x24.py'
+
+
+def train_camera_rows(runner: StageRunner, ckpts: dict, budget: Budget, data_root: str,
+                      data_key: dict) -> Dict[str, dict]:
+    """Train the :data:`CAMERA_ROWS` whose row exists, from the HR oracle as the pose job
+    trains that row (same overrides, iterations and seed); their checkpoints.json-like
+    entries."""
+    out = {}
+    for key, of in CAMERA_ROWS.items():
+        if of not in ckpts:
+            continue
+        entry = dict(config=CAMERA_CONFIG, overrides=ckpts[of].get('overrides') or {})
+        cfg = configure(load_row_config(entry), budget, data_root, budget.ft_iters,
+                        budget.seed, 'val', load_from=ckpts['hr-oracle']['checkpoint'])
+        print(f'[real-LR 0/2] {key}: {budget.ft_iters} iterations on simulated + camera LR',
+              flush=True)
+        rec = runner.train(key, cfg, dict(data=data_key,
+                                          parent=ckpts['hr-oracle']['checkpoint']))
+        out[key] = dict(entry, checkpoint=rec.checkpoint)
+    return out
 
 
 def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, command: str,
@@ -179,20 +250,24 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
         for i, model in enumerate(models):
             print(f'[sizes 2/3] {model.row} ({i + 1}/{len(models)}): never-SR, always-SR, '
                   'adaptive', flush=True)
-            rows, threshold, tuning = route_rows(runner, model, ckpts[model.row], budget,
-                                                 data_dir, data, tune, gt_data, image_ids,
-                                                 idx, sizes.threshold)
+            rows, threshold, tuning, three = route_rows(
+                runner, model, ckpts[model.row], budget, data_dir, data, tune, gt_data,
+                image_ids, idx, sizes.threshold, sizes.three_path)
             rows['hr-oracle'] = oracle
             report[model.section] = sizes_report.sizes_section(
-                rows, data, threshold, tuning, model.row, model.title, model.short)
+                rows, data, threshold, tuning, model.row, model.title, model.short, three)
         print('[sizes 3/3] done', flush=True)
 
     if 'real-lr' in parts:
         keys = sizes.real_lr_rows or [k for k in ckpts if k != 'hr-oracle']
-        print(f'[real-LR 1/2] val images x1/{sizes.lowres_factor} for {", ".join(keys)}',
-              flush=True)
         data_root = str(Path(budget.data_root).resolve())
         data_key = split_cache_keys(data_root)
+        if sizes.camera_rows:
+            camera = train_camera_rows(runner, ckpts, budget, data_root, data_key)
+            ckpts = dict(ckpts, **camera)
+            keys = keys + [k for k in camera if k not in keys]
+        print(f'[real-LR 1/2] val images x1/{sizes.lowres_factor} for {", ".join(keys)}',
+              flush=True)
         lr_split = f'val-lr{sizes.lowres_factor}'
         lr = make_lowres_copy(data_root, 'val', str(data_dir), sizes.lowres_factor, lr_split)
         sim_gt = json.loads((Path(data_root) / 'annotations/person_keypoints_val.json')
@@ -216,7 +291,8 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
             if gap is None:  # the same two pipelines for every row
                 gap = lr_input_gap(sim_cfg, real_cfg, sizes.lowres_factor)
         print('[real-LR 2/2] done', flush=True)
-        report['real_lr'] = sizes_report.real_lr_section(pairs, sizes.lowres_factor, gap)
+        report['real_lr'] = sizes_report.real_lr_section(pairs, sizes.lowres_factor, gap,
+                                                         CAMERA_ROWS)
 
     report['meta'] = dict(
         command=command, machine=machine(), sizes_budget=asdict(sizes),

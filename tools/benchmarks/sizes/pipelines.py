@@ -4,7 +4,7 @@ LR size (the library's :func:`lrpose_mm.action.real_lr_pipeline`), and how far r
 are from simulated ones."""
 import copy
 from types import SimpleNamespace
-from typing import List, Optional
+from typing import List, Tuple, Union
 
 import cv2
 import numpy as np
@@ -21,10 +21,14 @@ NEVER_SR, ALWAYS_SR = 1e-6, 1e9
 ROUTES = ('never-sr', 'always-sr', 'adaptive')
 
 
-def routed_pipeline(cfg: Config, threshold: Optional[float]) -> List[dict]:
+def routed_pipeline(cfg: Config, threshold: Union[None, float, Tuple[float, ...]]
+                    ) -> List[dict]:
     """``cfg``'s test pipeline made resolution-adaptive by ``lrpose_mm.apis``'s
-    ``adaptive_pipeline`` (the model's sizes are read from the config, no model built)."""
-    model = SimpleNamespace(sr_scale=int(cfg.model.sr_neck.scale), head=SimpleNamespace(
+    ``adaptive_pipeline`` (the model's sizes and SR factors, ``extra_sr_necks``
+    included, are read from the config, no model built); one threshold per factor."""
+    scales = (int(cfg.model.sr_neck.scale), *sorted(
+        (int(n['scale']) for n in cfg.model.get('extra_sr_necks') or ()), reverse=True))
+    model = SimpleNamespace(sr_scale=scales[0], sr_scales=scales, head=SimpleNamespace(
         decoder=SimpleNamespace(input_size=tuple(cfg.model.head.decoder.input_size))))
     return adaptive_pipeline(model, threshold, cfg.test_dataloader.dataset.pipeline)
 

@@ -10,8 +10,11 @@ from .evaluate import SIZE_BUCKETS
 LABELS = {'never-sr': 'never-SR ({ckpt} ckpt, direct path: crop at 128x96)',
           'always-sr': 'always-SR ({ckpt} ckpt, LR crop 32x24 -> SR neck)',
           'adaptive': 'adaptive (AdaptiveTopdownAffine, {ckpt} ckpt)',
+          'always-x2': 'always-x2 ({ckpt} ckpt + x2 neck, LR crop 64x48 -> x2 neck)',
+          'adaptive-3': 'three-path adaptive ({ckpt} ckpt + x2 neck: x4 / x2 / direct)',
           'hr-oracle': 'HR oracle, plain resizing (reference)'}
-PAIRS = (('adaptive', 'never-sr'), ('adaptive', 'always-sr'))
+PAIRS = (('adaptive', 'never-sr'), ('adaptive', 'always-sr'), ('adaptive-3', 'never-sr'),
+         ('adaptive-3', 'always-sr'), ('adaptive-3', 'adaptive'))
 
 
 def _buckets(rows: Dict) -> List[str]:
@@ -19,21 +22,24 @@ def _buckets(rows: Dict) -> List[str]:
 
 
 def sizes_section(rows: Dict, data: dict, threshold: float, tuning: Optional[dict] = None,
-                  model: str = 'pdsr', title: str = '', short: str = 'PDSR') -> dict:
+                  model: str = 'pdsr', title: str = '', short: str = 'PDSR',
+                  three: Optional[dict] = None) -> dict:
     """Table, paired differences and the target check of the mixed-size evaluation of the
     checkpoint of ``checkpoints.json`` row ``model`` (``title`` heads its report section,
-    ``short`` names it in the row labels)."""
+    ``short`` names it in the row labels); ``three``: the three-path record (thresholds,
+    tuning) when its rows are in ``rows``."""
     buckets = _buckets(rows)
     table = []
     for key, r in rows.items():
         table.append(dict(row=key, label=LABELS.get(key, key).format(ckpt=short),
                           sr_share=r.sr_share,
                           sr_share_by_bucket=r.sr_share_by_bucket,
+                          route_share=r.route_share,
                           people={b: r.people.get(b, 0) for b in buckets},
                           AP={b: r.ap[b].interval() if b in r.ap else None for b in buckets},
                           PCK={b: r.pck[b].interval() if b in r.pck else None for b in buckets}))
     diffs = []
-    for a, b in PAIRS:
+    for a, b in (p for p in PAIRS if p[0] in rows and p[1] in rows):
         for bk in buckets:
             for m in ('ap', 'pck'):
                 x, y = getattr(rows[a], m), getattr(rows[b], m)
@@ -61,7 +67,8 @@ def sizes_section(rows: Dict, data: dict, threshold: float, tuning: Optional[dic
             target.append(dict(bucket=bk, metric=metric, rule=rule, met=bool(met),
                                margin=margin, verdicts=verdicts))
     return dict(
-        model=model, title=title,
+        model=model, title=title, three_path=three,
+        target_three_path=three_path_targets(diffs, buckets) if three else None,
         data=(f'{data["num_images"]} procedural images (own split, rendered at '
               'people 128-320 px tall, each whole image shrunk by its own factor: people '
               f'about 20-300 px), {data["num_people"]} people, GT boxes, CocoMetric on the '
@@ -70,17 +77,56 @@ def sizes_section(rows: Dict, data: dict, threshold: float, tuning: Optional[dic
         target=target)
 
 
+def three_path_targets(diffs: List[dict], buckets: List[str]) -> List[dict]:
+    """The three-path targets on paired AP: above never-SR in the 48-96 px bucket and above
+    the two-path adaptive overall (both significant), below neither never-SR nor always-SR
+    in any bucket (no reversed difference)."""
+    def verdict_of(worse: str, bucket: str) -> Optional[str]:
+        return next((d['verdict'] for d in diffs if d['better'] == 'adaptive-3'
+                     and d['worse'] == worse and d['bucket'] == bucket
+                     and d['metric'] == 'AP'), None)
+
+    def diff_of(worse: str, bucket: str):
+        return next((d['diff'] for d in diffs if d['better'] == 'adaptive-3'
+                     and d['worse'] == worse and d['bucket'] == bucket
+                     and d['metric'] == 'AP'), None)
+
+    out = [dict(rule='three-path significantly above never-SR in 48-96 px',
+                met=verdict_of('never-sr', '48-96') == 'significant',
+                diff=diff_of('never-sr', '48-96')),
+           dict(rule='three-path significantly above two-path adaptive overall',
+                met=verdict_of('adaptive', 'all') == 'significant',
+                diff=diff_of('adaptive', 'all'))]
+    for bk in buckets:
+        for other in ('never-sr', 'always-sr'):
+            out.append(dict(rule=f'three-path not significantly below {other} in {bk}',
+                            met=verdict_of(other, bk) != 'reversed', diff=diff_of(other, bk)))
+    return out
+
+
 def real_lr_section(pairs: Dict[str, Tuple], factor: int,
-                    input_gap: Optional[dict] = None) -> dict:
-    """Simulated vs real LR per model, with the paired difference real - simulated."""
+                    input_gap: Optional[dict] = None,
+                    camera_rows: Optional[Dict[str, str]] = None) -> dict:
+    """Simulated vs real LR per model, with the paired difference real - simulated and the
+    target per row (not significantly below, or above -0.005 AP); a row trained on camera LR
+    too (``camera_rows``: {row: the simulated-only row it mirrors}) is also compared with
+    that row on simulated LR (not significantly lower)."""
+    camera_rows = camera_rows or {}
     out = []
     for key, (sim, real) in pairs.items():
-        row = dict(row=key, people=sim.people['all'])
+        row = dict(row=key, people=sim.people['all'],
+                   trained_on='simulated + camera LR' if key in camera_rows else 'simulated LR')
         for m in ('ap', 'pck'):
             s, r = getattr(sim, m)['all'], getattr(real, m)['all']
             d = (r - s).interval()
             row.update({f'{m.upper()}_sim': s.interval(), f'{m.upper()}_real': r.interval(),
                         f'd{m.upper()}': d, f'{m.upper()}_verdict': verdict(d)})
+        row['met'] = bool(row['AP_verdict'] != 'reversed' or row['dAP'][0] >= -0.005)
+        of = camera_rows.get(key)
+        if of in pairs:
+            d = (sim.ap['all'] - pairs[of][0].ap['all']).interval()
+            row.update(vs_row=of, dAP_sim_vs_row=d, sim_verdict=verdict(d),
+                       sim_met=verdict(d) != 'reversed')
         out.append(row)
     return dict(factor=factor, rows=out, input_gap=input_gap)
 
@@ -118,6 +164,25 @@ def _md_sizes(sec: dict) -> List[str]:
     for t in sec['target']:
         lines.append(f'- {t["metric"]} {t["bucket"]}: {"met" if t["met"] else "MISSED"} '
                      f'(needs: {t["rule"]}; margin over the better {t["margin"]:+.3f})')
+    three = sec.get('three_path')
+    if three:
+        t4, t2 = three['thresholds']
+        lines += ['', f'**Three paths** (an x2 SR neck trained in front of this checkpoint\'s '
+                  f'pose network, kept frozen, merged as `extra_sr_necks`): x4 SR below '
+                  f'{t4:g} px region height, x2 SR below {t2:g} px, direct above'
+                  + (' (chosen on the sizes-tune split).' if three.get('tuning') else '.'),
+                  '', '**Three-path targets** (paired AP intervals)', '']
+        for t in sec['target_three_path']:
+            lines.append(f'- {"met" if t["met"] else "MISSED"}: {t["rule"]} '
+                         f'(Δ {fmt_interval(t["diff"]) if t["diff"] else "n/a"})')
+        tun = three.get('tuning')
+        if tun:
+            best = sorted(tun['grid'].items(), key=lambda kv: -kv[1]['AP'])[:5]
+            lines += ['', f'Three-path thresholds on the tune split ({tun["num_people"]} '
+                      'people; AP / PCK@0.1 composed per person from never-SR, always-x4 and '
+                      'always-x2; the five best of ' + str(len(tun['grid'])) + ' pairs): '
+                      + ', '.join(f'{k} px {v["AP"]:.3f} / {v["PCK"]:.3f}' for k, v in best)
+                      + f' -> {t4:g}/{t2:g} px']
     tuning = sec.get('tuning')
     if tuning:
         lines += ['', f'**Threshold chosen on the tune split** ({tuning["num_images"]} other '
@@ -136,13 +201,22 @@ def _md_real(sec: dict) -> List[str]:
              f'whole image shrunk x{sec["factor"]} (cv2.INTER_AREA) before cropping, each '
              'person cropped straight to 32x24 (no HR crop). Δ = real − simulated, paired over '
              'images.', '',
-             '| row | AP simulated | AP real | ΔAP | verdict | PCK simulated | PCK real | ΔPCK '
-             '| verdict |', '|---|---|---|---|---|---|---|---|---|']
+             '| row | trained on | AP simulated | AP real | ΔAP | verdict | target | '
+             'PCK simulated | PCK real | ΔPCK | verdict |',
+             '|---|---|---|---|---|---|---|---|---|---|---|']
     for r in sec['rows']:
-        lines.append(f'| {r["row"]} | {fmt_interval(r["AP_sim"])} | {fmt_interval(r["AP_real"])}'
+        lines.append(f'| {r["row"]} | {r.get("trained_on", "simulated LR")} | '
+                     f'{fmt_interval(r["AP_sim"])} | {fmt_interval(r["AP_real"])}'
                      f' | {fmt_interval(r["dAP"])} | {r["AP_verdict"]} | '
+                     f'{"met" if r.get("met") else "MISSED"} | '
                      f'{fmt_interval(r["PCK_sim"])} | {fmt_interval(r["PCK_real"])} | '
                      f'{fmt_interval(r["dPCK"])} | {r["PCK_verdict"]} |')
+    lines += ['', 'Target per row: ΔAP not significantly below 0, or above −0.005.']
+    for r in sec['rows']:
+        if 'vs_row' in r:
+            lines.append(f'- {r["row"]} − {r["vs_row"]} on simulated LR: ΔAP '
+                         f'{fmt_interval(r["dAP_sim_vs_row"])} ({r["sim_verdict"]}; target '
+                         f'not lower: {"met" if r["sim_met"] else "MISSED"})')
     gap = sec.get('input_gap')
     if gap:
         lines += ['', f'Network inputs compared on {gap["people"]} of these people '
