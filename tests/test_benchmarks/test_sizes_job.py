@@ -202,9 +202,12 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     assert 'PDSR in front of the frozen HR oracle' in md and 'frozen-PDSR ckpt' in md
     assert md.count('**Three-path targets**') == 2  # both models' sections
     real = report['real_lr']['rows']
-    assert [r['row'] for r in real] == ['pdsr', 'pdsr-camera', 'frozen-pdsr-camera']
-    assert real[0]['people'] > 0 and real[1]['trained_on'] == 'simulated + camera LR'
-    assert real[1]['vs_row'] == 'pdsr' and real[2]['vs_row'] == 'frozen-pdsr'
+    # the camera rows, and the row each mirrors (compared on simulated LR)
+    assert [r['row'] for r in real] == ['pdsr', 'frozen-pdsr', 'pdsr-camera',
+                                        'frozen-pdsr-camera']
+    assert real[0]['people'] > 0 and real[2]['trained_on'] == 'simulated + camera LR'
+    assert real[2]['vs_row'] == 'pdsr' and real[3]['vs_row'] == 'frozen-pdsr'
+    assert real[3]['sim_met'] == (real[3]['sim_verdict'] != 'reversed')
     assert real[0]['met'] == (real[0]['AP_verdict'] != 'reversed' or real[0]['dAP'][0] >= -0.005)
     _check_three_paths(work, root, sec, report)
     # the recorded paths are what the threshold says for each person's crop region

@@ -265,7 +265,8 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
         if sizes.camera_rows:
             camera = train_camera_rows(runner, ckpts, budget, data_root, data_key)
             ckpts = dict(ckpts, **camera)
-            keys = keys + [k for k in camera if k not in keys]
+            mirrored = [CAMERA_ROWS[k] for k in camera]  # each compared with its own row
+            keys = keys + [k for k in [*mirrored, *camera] if k not in keys]
         print(f'[real-LR 1/2] val images x1/{sizes.lowres_factor} for {", ".join(keys)}',
               flush=True)
         lr_split = f'val-lr{sizes.lowres_factor}'
