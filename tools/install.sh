@@ -90,6 +90,10 @@ for spec in sys.argv[1:]:
 PYEOF
 }
 installed() { "$VPY" -c 'import sys; from importlib.metadata import version; version(sys.argv[1])' "$1" 2>/dev/null; }
+in_venv() {   # installed in the venv itself, not in the system site-packages it may see
+  "$VPY" -c 'import os, sys; from importlib.metadata import distribution
+sys.exit(not os.path.realpath(distribution(sys.argv[1]).locate_file("")).startswith(os.path.realpath(sys.prefix) + os.sep))' "$1" 2>/dev/null
+}
 check_imports() {
   "$VPY" -c 'import lrpose_mm, mmpose.models, mmpretrain.models, mmaction.models' \
     || die "the stack installed but does not import (see the traceback above)"
@@ -145,10 +149,11 @@ if [ -n "$WHEELHOUSE" ]; then
     say "removing an mmcv without working ops (mmcv-lite takes its place)"
     "${PIP[@]}" uninstall -y mmcv
   fi
-  # one cv2 at a time: another OpenCV distribution in this venv would share (and mix) its files
+  # one cv2 at a time: another OpenCV distribution in this venv would mix its files with the
+  # wheelhouse's (one in the system site-packages is shadowed by the venv's own)
   CV=$(sed -n 's/^\(opencv-[a-z-]*\)==.*/\1/p' "$LOCK")
   for OTHER in opencv-python opencv-python-headless opencv-contrib-python opencv-contrib-python-headless; do
-    if [ -n "$CV" ] && [ "$OTHER" != "$CV" ] && installed "$OTHER"; then
+    if [ -n "$CV" ] && [ "$OTHER" != "$CV" ] && in_venv "$OTHER"; then
       say "removing $OTHER from $VENV ($CV from $WHEELHOUSE provides cv2)"
       "${PIP[@]}" uninstall -y "$OTHER"
     fi
