@@ -90,6 +90,10 @@ for spec in sys.argv[1:]:
 PYEOF
 }
 installed() { "$VPY" -c 'import sys; from importlib.metadata import version; version(sys.argv[1])' "$1" 2>/dev/null; }
+in_venv() {   # installed in the venv itself, not in the system site-packages it may see
+  "$VPY" -c 'import os, sys; from importlib.metadata import distribution
+sys.exit(not os.path.realpath(distribution(sys.argv[1]).locate_file("")).startswith(os.path.realpath(sys.prefix) + os.sep))' "$1" 2>/dev/null
+}
 check_imports() {
   "$VPY" -c 'import lrpose_mm, mmpose.models, mmpretrain.models, mmaction.models' \
     || die "the stack installed but does not import (see the traceback above)"
@@ -115,45 +119,9 @@ if [ -n "$BUILD_DIR" ]; then
   "${PIP[@]}" install --dry-run --ignore-installed --report "$TORCH_REPORT" \
     "torch==$TORCH_VERSION" "torchvision==$TORCHVISION_VERSION" \
     || die "pip could not resolve torch (see the message above)"
-  "$VPY" - "$REPORT" "$TORCH_REPORT" "$HAVE" "$PYVER" "$(uname -m)" "${EXTRAS:-}" \
-    > "$BUILD_DIR/$LOCK_NAME" <<'PYEOF' || die "could not select the wheels from pip's reports"
-import json
-import re
-import sys
-
-report, torch_report, have_file, pyver, machine, extras = sys.argv[1:]
-
-
-def norm(name):
-    return re.sub(r'[-_.]+', '-', name).lower()
-
-
-def resolved(path):
-    return {norm(i['metadata']['name']): (i['metadata']['name'], i['metadata']['version'])
-            for i in json.load(open(path))['install']}
-
-
-pins = resolved(report)
-# torch, torchvision and what they pull (CUDA libraries, sympy, ...) are the target's own;
-# numpy and setuptools stay: the stack needs numpy<2 and setuptools<81 (pkg_resources)
-left_out = set(resolved(torch_report)) - {'numpy', 'setuptools'}
-left_out |= {'lrpose-mm',               # installed from the checkout
-             'opencv-contrib-python'}   # mmaction2's cv2; opencv-python provides the same module
-have = set()
-if have_file:  # what the target already has, exactly (a `pip freeze` of it)
-    for line in open(have_file):
-        if '==' in line and not line.startswith('#'):
-            name, version = line.split(';')[0].strip().split('==')
-            have.add((norm(name), version.strip()))
-print(f'# lrpose_mm wheelhouse: python={pyver} machine={machine} extras={extras or "-"}')
-print('# installed with --no-deps by tools/install.sh --wheelhouse DIR; left out: torch, torchvision '
-      'and their requirements (but numpy, setuptools), opencv-contrib-python'
-      + (f', and {len(have & {(k, v[1]) for k, v in pins.items()})} wheels the target has'
-         if have_file else ''))
-for key, (name, version) in sorted(pins.items()):
-    if key not in left_out and (key, version) not in have:
-        print(f'{name}=={version}')
-PYEOF
+  "$VPY" "$ROOT/tools/wheelhouse_lock.py" "$REPORT" "$TORCH_REPORT" ${HAVE:+--have "$HAVE"} \
+    ${EXTRAS:+--extras "$EXTRAS"} > "$BUILD_DIR/$LOCK_NAME" \
+    || die "could not select the wheels from pip's reports (see the message above)"
   NUM=$(grep -vc '^#' "$BUILD_DIR/$LOCK_NAME")
   say "collecting $NUM wheels into $BUILD_DIR (sdists are built into wheels)"
   "${PIP[@]}" wheel --no-deps -w "$BUILD_DIR" -r "$BUILD_DIR/$LOCK_NAME" \
@@ -181,6 +149,15 @@ if [ -n "$WHEELHOUSE" ]; then
     say "removing an mmcv without working ops (mmcv-lite takes its place)"
     "${PIP[@]}" uninstall -y mmcv
   fi
+  # one cv2 at a time: another OpenCV distribution in this venv would mix its files with the
+  # wheelhouse's (one in the system site-packages is shadowed by the venv's own)
+  CV=$(sed -n 's/^\(opencv-[a-z-]*\)==.*/\1/p' "$LOCK")
+  for OTHER in opencv-python opencv-python-headless opencv-contrib-python opencv-contrib-python-headless; do
+    if [ -n "$CV" ] && [ "$OTHER" != "$CV" ] && in_venv "$OTHER"; then
+      say "removing $OTHER from $VENV ($CV from $WHEELHOUSE provides cv2)"
+      "${PIP[@]}" uninstall -y "$OTHER"
+    fi
+  done
   say "installing $(grep -vc '^#' "$LOCK") wheels from $WHEELHOUSE (no index)"
   "${PIP[@]}" install --no-index --find-links "$WHEELHOUSE" --no-deps -r "$LOCK" \
     || die "pip could not install from $WHEELHOUSE (see the message above)"
