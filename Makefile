@@ -39,10 +39,12 @@ quick: install
 	$(PY) tools/benchmark.py --quick --out reports/quick --work-dir work_dirs/quick
 
 # Mixed sizes (people 20-300 px: never-SR / always-SR / adaptive by size bucket, threshold
-# chosen on sizes-tune) and real low-resolution input vs simulated, on the checkpoints of
-# `make benchmark`: the same job rerun (every pose stage reused) adds these tables to its
-# report (about 5 min). Kept out of `make benchmark` so that its 30 minutes go to training;
-# tools/size_benchmark.py evaluates alone (e.g. another threshold).
+# chosen on sizes-tune; an x2 neck per SR checkpoint and the three-path routing) and real
+# low-resolution input vs simulated (with PDSR rows trained on camera-like LR too), on the
+# checkpoints of `make benchmark`: the same job rerun (every pose stage reused) adds these
+# tables to its report. It trains four SR stages of the fine-tuning length (42 min in all at
+# 1 thread with 200 fine-tuning iterations). Kept out of `make benchmark` so that its 30
+# minutes go to training; tools/size_benchmark.py evaluates alone (e.g. another threshold).
 sizes: install
 	$(PY) tools/benchmark.py --frozen-pose --sizes --out reports/benchmark --work-dir work_dirs/benchmark
 
@@ -53,12 +55,13 @@ action: install
 	$(PY) tools/action_benchmark.py --pose-work-dir work_dirs/benchmark --frozen-pose --out reports/action
 
 # The test suite (what CI runs): everything but the benchmark applications' longer end-to-end
-# runs (one quick pose benchmark and the sizes job stay in).
+# runs (one quick pose benchmark and the two-path sizes job stay in).
 test: install
 	$(PY) -m ruff check lrpose_mm tools tests setup.py
 	$(PY) -m pytest tests -q -ra --durations=15 -m "not long"
 
-# Everything, the longer end-to-end runs included (8 more minutes on an idle 2-core machine).
+# Everything, the longer end-to-end runs included (about 11 more minutes on an idle 2-core
+# machine: the x2 necks and camera rows of the sizes job add about 3).
 test-all: install
 	$(PY) -m pytest tests -q -ra --durations=15
 

@@ -153,16 +153,14 @@ def test_adaptive_equals_never_sr_when_every_person_is_above_the_threshold(tiny_
 def test_quick_sizes_job_end_to_end(tiny_job):
     root, work, _ = tiny_job
     sizes = SizesBudget(num_images=4, n_resamples=10, img_size=(96, 128),
-                        real_lr_rows=['pdsr'])
+                        real_lr_rows=['pdsr'], three_path=False, camera_rows=False)
     out = root / 'report'
     run_sizes_benchmark(out, work, sizes, 'test')
     report = json.loads((out / 'report.json').read_text())
     sec = report['sizes']
     assert sec['buckets'][0] == 'all' and len(sec['buckets']) == 5
     rows = {r['row']: r for r in sec['table']}
-    assert set(rows) == {'never-sr', 'always-sr', 'adaptive', 'always-x2', 'adaptive-3',
-                         'hr-oracle'}
-    assert rows['always-x2']['route_share'] == {'sr_x2': 1.0}
+    assert set(rows) == {'never-sr', 'always-sr', 'adaptive', 'hr-oracle'}
     assert rows['never-sr']['sr_share'] == 0.0 and rows['always-sr']['sr_share'] == 1.0
     assert rows['adaptive']['people']['all'] == sum(
         rows['adaptive']['people'][b] for b in sec['buckets'][1:])
@@ -200,16 +198,9 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     assert preds[0].shape == preds[1].shape and not np.allclose(preds[0], preds[1])
     md = (out / 'report.md').read_text()
     assert 'PDSR in front of the frozen HR oracle' in md and 'frozen-PDSR ckpt' in md
-    assert md.count('**Three-path targets**') == 2  # both models' sections
     real = report['real_lr']['rows']
-    # the camera rows, and the row each mirrors (compared on simulated LR)
-    assert [r['row'] for r in real] == ['pdsr', 'frozen-pdsr', 'pdsr-camera',
-                                        'frozen-pdsr-camera']
-    assert real[0]['people'] > 0 and real[2]['trained_on'] == 'simulated + camera LR'
-    assert real[2]['vs_row'] == 'pdsr' and real[3]['vs_row'] == 'frozen-pdsr'
-    assert real[3]['sim_met'] == (real[3]['sim_verdict'] != 'reversed')
+    assert [r['row'] for r in real] == ['pdsr'] and real[0]['people'] > 0
     assert real[0]['met'] == (real[0]['AP_verdict'] != 'reversed' or real[0]['dAP'][0] >= -0.005)
-    _check_three_paths(work, root, sec, report)
     # the recorded paths are what the threshold says for each person's crop region
     stage = json.loads(next((work / 'sizes-adaptive').glob('*/stage.json')).read_text())
     assert rows['adaptive']['AP']['all'][0] == pytest.approx(stage['metrics']['coco/AP'])
@@ -227,11 +218,38 @@ def test_quick_sizes_job_end_to_end(tiny_job):
     reused = set(json.loads((out / 'report.json').read_text())['meta']['reused_stages'])
     assert {'sizes-never-sr', 'sizes-always-sr', 'sizes-adaptive', 'sizes-hr-oracle',
             'sizes-frozen-pdsr-never-sr', 'sizes-frozen-pdsr-adaptive', 'test-pdsr',
-            'real-lr-pdsr', 'sizes-pdsr-x2-neck', 'sizes-pdsr-x4-x2', 'sizes-adaptive-3',
-            'pdsr-camera', 'real-lr-pdsr-camera'} <= reused
+            'real-lr-pdsr'} <= reused
 
 
-def _check_three_paths(work: Path, root: Path, sec: dict, report: dict) -> None:
+@pytest.mark.long
+def test_quick_sizes_job_three_paths_and_camera_rows(tiny_job):
+    """An x2 neck per model, the three-path rows, and the camera-trained rows of the
+    real-LR table (four short trainings: `make test-all`)."""
+    root, work, _ = tiny_job
+    sizes = SizesBudget(num_images=4, n_resamples=10, img_size=(96, 128),
+                        real_lr_rows=['pdsr'])
+    out = root / 'report-3'
+    run_sizes_benchmark(out, work, sizes, 'test')
+    report = json.loads((out / 'report.json').read_text())
+    sec = report['sizes']
+    rows = {r['row']: r for r in sec['table']}
+    assert set(rows) == {'never-sr', 'always-sr', 'adaptive', 'always-x2', 'adaptive-3',
+                         'hr-oracle'}
+    assert rows['always-x2']['route_share'] == {'sr_x2': 1.0}
+    assert {r['row'] for r in report['sizes_frozen']['table']} == set(rows)
+    assert (out / 'report.md').read_text().count('**Three-path targets**') == 2
+    # the camera rows, and the row each mirrors (compared on simulated and real LR)
+    real = report['real_lr']['rows']
+    assert [r['row'] for r in real] == ['pdsr', 'frozen-pdsr', 'pdsr-camera',
+                                        'frozen-pdsr-camera']
+    assert real[2]['trained_on'] == 'simulated + camera LR'
+    assert real[2]['vs_row'] == 'pdsr' and real[3]['vs_row'] == 'frozen-pdsr'
+    assert real[3]['sim_met'] == (real[3]['sim_verdict'] != 'reversed')
+    assert real[2]['dAP_real_vs_row'][1] <= real[2]['dAP_real_vs_row'][0]
+    _check_three_paths(work, root, sec)
+
+
+def _check_three_paths(work: Path, root: Path, sec: dict) -> None:
     """The x2 neck trained in front of the row's own pose network, merged beside the x4
     neck; each person routed by its region height at the two thresholds."""
     import torch
@@ -316,3 +334,57 @@ def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
         assert row.ap[b].point == pytest.approx(1.0) and row.pck[b].point == 1.0
     assert row.ap['96-160'].point == 0.0 and row.pck['96-160'].point == 0.0
     assert 0.5 < row.ap['all'].point < 1.0
+
+
+@pytest.mark.slow
+def test_three_path_tuning_composes_the_three_routes(tiny_job, tmp_path):
+    """Every grid pair is composed per person from never-SR, always-x4 and always-x2: a pair
+    that sends everyone to the x2 neck scores exactly the always-x2 evaluation."""
+    import torch
+    from benchmarks.common.stages import StageRunner
+    from benchmarks.pose.configure import configure
+    from benchmarks.sizes.job import pose_job_budget
+    from benchmarks.sizes.scales import extra_neck_config, three_path_config, tune_three_path
+    from benchmarks.sizes.threshold import THRESHOLD_GRID
+    from mmpose.registry import MODELS
+
+    from lrpose_mm.models import merge_sr_neck_checkpoints
+    root, work, ckpts = tiny_job
+    budget = pose_job_budget(work)
+    row = load_row_config(ckpts['pdsr'])
+    x2_cfg = extra_neck_config(row, ckpts['pdsr']['checkpoint'])
+    torch.manual_seed(5)
+    x2 = MODELS.build(dict(x2_cfg.model, pose_init_cfg=None))
+    state = torch.load(ckpts['pdsr']['checkpoint'], weights_only=True)['state_dict']
+    x2.load_state_dict({k: v for k, v in state.items() if not k.startswith('sr_neck.')},
+                       strict=False)   # the same pose network, a new x2 neck
+    torch.save(dict(state_dict=x2.state_dict()), tmp_path / 'x2.pth')
+    merged = merge_sr_neck_checkpoints(ckpts['pdsr']['checkpoint'], {2: str(tmp_path / 'x2.pth')},
+                                       str(tmp_path / 'merged.pth'))
+    base = configure(row, budget, budget.data_root, 1, 0, 'val')
+    cfg3 = configure(three_path_config(row, x2_cfg.model.sr_neck), budget, budget.data_root, 1,
+                     0, 'val')
+    ann = Path(budget.data_root) / 'annotations' / 'person_keypoints_val.json'
+    gt = json.loads(ann.read_text())
+    data = dict(ann_file=str(ann), cache_key=gt['info']['cache_key'],
+                num_images=len(gt['images']), num_people=len(gt['annotations']))
+    runner = StageRunner(root / 'tune3')
+    two = {k: runner.test(f'two-{k}', with_pipeline(base, routed_pipeline(base, t)),
+                          ckpts['pdsr']['checkpoint'], files=DUMP_FILES)
+           for k, t in (('never-sr', NEVER_SR), ('always-sr', ALWAYS_SR))}
+    out = tune_three_path(runner, base, cfg3, merged, data, two, (48.0, 96.0), 'tune3-')
+    assert len(out['grid']) == len(THRESHOLD_GRID) * (len(THRESHOLD_GRID) - 1) // 2
+    assert out['default'] == [48.0, 96.0] and out['chosen'][0] < out['chosen'][1]
+    best = max(v['AP'] for v in out['grid'].values())
+    assert out['grid'][f'{out["chosen"][0]:g}/{out["chosen"][1]:g}']['AP'] == best
+    heights = region_heights(load_instances(two['never-sr'].files['instances']),
+                             with_pipeline(base, routed_pipeline(base, NEVER_SR)))
+    pair = next((a, b) for a in THRESHOLD_GRID for b in THRESHOLD_GRID
+                if a < b and a <= heights.min() and heights.max() < b)
+    always_x2 = next(r for r in runner.log if r.name == 'tune3-always-x2')
+    inst = load_instances(always_x2.files['instances'])
+    assert set(inst['sr_path'].astype(str)) == {'sr_x2'}
+    assert out['grid'][f'{pair[0]:g}/{pair[1]:g}']['AP'] == pytest.approx(
+        always_x2.metrics['coco/AP'], abs=1e-9)
+    assert out['grid'][f'{pair[0]:g}/{pair[1]:g}']['PCK'] == pytest.approx(
+        always_x2.metrics['pck0.1/PCK'], abs=1e-6)

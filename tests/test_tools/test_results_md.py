@@ -149,3 +149,11 @@ def test_the_docs_blocks_are_well_formed():
         blocks = list(tool.BLOCK.finditer(text))
         assert opened and len(blocks) == len(opened) == text.count('<!-- /results -->'), name
         assert {m['kind'] for m in blocks} <= set(tool.KINDS), name
+
+
+def test_run_line_names_no_path_of_the_machine_that_ran_it():
+    tool = _tool()
+    line = tool.run_line(dict(command='python /work/x/tools/benchmark.py --sizes --hr-checkpoint '
+                                      '/data/me/iter_3000.pth --out reports/s'))
+    assert line.startswith('Run: `python tools/benchmark.py --sizes --hr-checkpoint '
+                           'HR_ORACLE.pth --out reports/s`')

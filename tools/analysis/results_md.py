@@ -61,6 +61,14 @@ def _label(text: str) -> str:
     return text.replace(' -> ', ' → ')
 
 
+def user_command(command: str) -> str:
+    """``command`` as a user of the checkout types it: the tool's path relative to the
+    checkout, and a given checkpoint named by its role, not by a path of the machine that
+    ran it."""
+    command = re.sub(r'\S*/(tools/\S+\.py)', r'\1', command)
+    return re.sub(r'(--hr-checkpoint)[ =]\S+', r'\1 HR_ORACLE.pth', command)
+
+
 def run_line(meta: dict) -> str:
     """Where a table comes from: its command, schedule and wall time."""
     budget = meta.get('budget') or meta.get('pose_budget') or {}
@@ -70,7 +78,7 @@ def run_line(meta: dict) -> str:
                  f'{budget["ft_iters"]} x {budget.get("ft_seeds", 1)} seed(s); ')
     wall = meta.get('wall_seconds')
     reused = len(meta.get('reused_stages') or ())
-    return (f'Run: `{meta.get("command", "?")}`; {sched}'
+    return (f'Run: `{user_command(meta.get("command", "?"))}`; {sched}'
             + (f'{wall / 60:.1f} min' if wall is not None else '')
             + (f' ({reused} stage(s) reused from an earlier run)' if reused else '') + '.')
 

@@ -125,8 +125,10 @@ def real_lr_section(pairs: Dict[str, Tuple], factor: int,
         of = camera_rows.get(key)
         if of in pairs:
             d = (sim.ap['all'] - pairs[of][0].ap['all']).interval()
+            d_real = (real.ap['all'] - pairs[of][1].ap['all']).interval()
             row.update(vs_row=of, dAP_sim_vs_row=d, sim_verdict=verdict(d),
-                       sim_met=verdict(d) != 'reversed')
+                       sim_met=verdict(d) != 'reversed', dAP_real_vs_row=d_real,
+                       real_verdict=verdict(d_real))
         out.append(row)
     return dict(factor=factor, rows=out, input_gap=input_gap)
 
@@ -216,7 +218,8 @@ def _md_real(sec: dict) -> List[str]:
         if 'vs_row' in r:
             lines.append(f'- {r["row"]} − {r["vs_row"]} on simulated LR: ΔAP '
                          f'{fmt_interval(r["dAP_sim_vs_row"])} ({r["sim_verdict"]}; target '
-                         f'not lower: {"met" if r["sim_met"] else "MISSED"})')
+                         f'not lower: {"met" if r["sim_met"] else "MISSED"}); on real LR: ΔAP '
+                         f'{fmt_interval(r["dAP_real_vs_row"])} ({r["real_verdict"]})')
     gap = sec.get('input_gap')
     if gap:
         lines += ['', f'Network inputs compared on {gap["people"]} of these people '
