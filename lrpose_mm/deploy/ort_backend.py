@@ -1,12 +1,11 @@
 """Run the exported network with onnxruntime (CPU) inside the usual inference path."""
-import re
 from contextlib import contextmanager
 from typing import Dict, Iterator, Optional
 
 import numpy as np
 import torch
 
-from ..models.utils import SR_PATHS
+from ..models.utils import SR_PATHS, is_route_name
 
 
 class OnnxRuntimeNetwork:
@@ -27,7 +26,7 @@ class OnnxRuntimeNetwork:
         except ImportError as e:
             raise ImportError('the onnxruntime backend needs onnxruntime '
                               '(pip install "lrpose_mm[deploy]")') from e
-        bad = [p for p in onnx_files if p not in SR_PATHS and not re.fullmatch(r'sr_x\d+', p)]
+        bad = [p for p in onnx_files if not is_route_name(p)]
         if bad:
             raise ValueError(f'unknown path(s) {sorted(bad)}; expected {SR_PATHS} or '
                              "'sr_x<k>' (an extra SR neck's route)")

@@ -9,19 +9,20 @@ each extra neck's ``sr_neck.*`` tensors under ``extra_sr_necks.x<k>.*``: what
 of every extra checkpoint must equal the base's, tensor for tensor: a neck
 trained for another pose network is refused.
 """
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Tuple
 
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
 from ..fileio import atomic_path
 from .checkpoint_fit import checkpoint_state, revise_keys
-from .utils import POSE_PARTS
+from .utils import POSE_PARTS, extra_neck_key
 
 
-def _state(path: str) -> Dict[str, torch.Tensor]:
+def _load(path: str, role: str = 'checkpoint') -> Tuple[Mapping, Dict[str, torch.Tensor]]:
+    """(the checkpoint as loaded, its state dict with mmengine's key revision)."""
     ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
-    return revise_keys(checkpoint_state(ckpt, f'checkpoint {path!r}'))
+    return ckpt, revise_keys(checkpoint_state(ckpt, f'{role} {path!r}'))
 
 
 def merge_sr_neck_checkpoints(base: str, extra: Mapping[int, str], out_file: str) -> str:
@@ -36,13 +37,12 @@ def merge_sr_neck_checkpoints(base: str, extra: Mapping[int, str], out_file: str
         ValueError: an extra checkpoint has no ``sr_neck`` tensors, its pose network
             differs from the base's, or a factor is not an int >= 1.
     """
-    ckpt = CheckpointLoader.load_checkpoint(base, map_location='cpu')
-    state = dict(revise_keys(checkpoint_state(ckpt, f'base checkpoint {base!r}')))
+    ckpt, state = _load(base, 'base checkpoint')
     pose = {k: v for k, v in state.items() if k.split('.')[0] in POSE_PARTS}
     for scale, path in sorted(extra.items(), reverse=True):
         if not isinstance(scale, int) or scale < 1:
             raise ValueError(f'SR factor must be an int >= 1, got {scale!r} (for {path!r})')
-        other = _state(path)
+        _, other = _load(path)
         neck = {k[len('sr_neck.'):]: v for k, v in other.items() if k.startswith('sr_neck.')}
         if not neck:
             raise ValueError(f'{path!r} has no sr_neck.* tensors: not an SR pose checkpoint')
@@ -54,9 +54,9 @@ def merge_sr_neck_checkpoints(base: str, extra: Mapping[int, str], out_file: str
                 f'the x{scale} neck of {path!r} was trained in front of another pose network '
                 f'than {base!r}: {len(differ)} pose tensors differ, e.g. {differ[:3]} '
                 '(train it with freeze_pose=True and pose_init_cfg=the base checkpoint)')
-        state.update({f'extra_sr_necks.x{scale}.{k}': v for k, v in neck.items()})
+        state.update({f'extra_sr_necks.{extra_neck_key(scale)}.{k}': v for k, v in neck.items()})
     meta = dict(ckpt.get('meta') or {}) if isinstance(ckpt, dict) else {}
-    meta['merged_sr_necks'] = dict(base=str(base), extra={f'x{k}': str(v)
+    meta['merged_sr_necks'] = dict(base=str(base), extra={extra_neck_key(k): str(v)
                                                           for k, v in extra.items()})
     with atomic_path(out_file) as tmp:
         torch.save(dict(state_dict=state, meta=meta), tmp)

@@ -1,4 +1,5 @@
 """Small helpers shared by the SR modules: coordinates, normalisation, weights."""
+import re
 from contextlib import contextmanager
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -11,6 +12,22 @@ from torch import Tensor
 COORD_MODES = ('hr_crop', 'lr_crop')
 #: the two paths of resolution-adaptive inference (metainfo ``sr_path``)
 SR_PATHS = ('sr', 'direct')
+
+
+def extra_neck_key(scale: int) -> str:
+    """The ``extra_sr_necks`` key (and checkpoint prefix part) of an SR neck of factor
+    ``scale``: 'x2'."""
+    return f'x{int(scale)}'
+
+
+def sr_route_name(scale: int) -> str:
+    """The route of an extra SR neck of factor ``scale``: 'sr_x2'."""
+    return f'sr_{extra_neck_key(scale)}'
+
+
+def is_route_name(name: str) -> bool:
+    """Whether ``name`` can name a route: 'sr', 'direct' or 'sr_x<k>'."""
+    return name in SR_PATHS or re.fullmatch(r'sr_x\d+', name) is not None
 #: the top-level modules of a top-down pose network (MMPose's key names)
 POSE_PARTS = ('backbone', 'neck', 'head')
 

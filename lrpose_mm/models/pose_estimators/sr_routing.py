@@ -5,16 +5,11 @@ import torch
 from mmpose.utils.typing import SampleList
 from torch import Tensor
 
-from ..utils import COORD_MODES, SR_PATHS
+from ..utils import COORD_MODES, SR_PATHS, sr_route_name
 
 #: the route of a sample: 'direct', 'sr' (the model's ``sr_neck``) or 'sr_x<k>' (its
 #: ``extra_sr_necks`` of factor k)
 RouteOf = Callable[[object], str]
-
-
-def sr_route_name(scale: int) -> str:
-    """The route name of an extra SR neck of factor ``scale`` ('sr_x2')."""
-    return f'sr_x{int(scale)}'
 
 
 def sample_route(data_sample, extra_scales: Sequence[int] = ()) -> str:

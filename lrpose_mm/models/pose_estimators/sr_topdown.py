@@ -12,14 +12,16 @@ from ..checkpoint_fit import CheckpointFit, load_pose_parts
 from ..teachers import build_teacher
 from ..utils import (
     POSE_PARTS,
+    extra_neck_key,
     forward_padded,
     head_outputs_as_features,
+    sr_route_name,
     sr_to_input_coords,
 )
 from .hr_targets import attach_sr_images, hr_keypoints, stack_hr
 from .sr_checks import check_sr_config, check_sr_sizes, codec_input_size
 from .sr_features import sr_hr_features
-from .sr_routing import batch_route, sample_coord_mode, sample_route, sr_route_name, step_per_path
+from .sr_routing import batch_route, sample_coord_mode, sample_route, step_per_path
 
 
 @MODELS.register_module()
@@ -100,7 +102,7 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             if scale in self.sr_scales:
                 raise ValueError(f'extra_sr_necks: a second neck of factor {scale} '
                                  f'(the model has {self.sr_scales}); one neck per factor')
-            self.extra_sr_necks[f'x{scale}'] = neck
+            self.extra_sr_necks[extra_neck_key(scale)] = neck
         self.sr_loss = MODELS.build(sr_loss) if sr_loss is not None else None
         self.pose_loss_to_sr = pose_loss_to_sr
         self.freeze_sr = freeze_sr
@@ -155,7 +157,9 @@ class SRTopdownPoseEstimator(TopdownPoseEstimator):
             raise ValueError(f'route must be one of {self.sr_routes}, got {route!r}')
         if route == 'direct':
             return None
-        return self.sr_neck if route == 'sr' else self.extra_sr_necks[route[len('sr_'):]]
+        if route == 'sr':
+            return self.sr_neck
+        return next(n for n in self.extra_sr_necks.values() if sr_route_name(n.scale) == route)
 
     def sample_route(self, data_sample) -> str:
         """The route of one sample (metainfo ``sr_path`` and ``sr_scale``)."""

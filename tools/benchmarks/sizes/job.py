@@ -46,13 +46,14 @@ from .evaluate import RowStats, evaluate_stage
 from .pipelines import ALWAYS_SR, NEVER_SR, ROUTES, lr_input_gap, routed_pipeline, with_pipeline
 from .scales import (
     ALWAYS_X2,
+    default_thresholds,
     extra_neck_config,
     three_path_config,
     three_path_pipeline,
     train_extra_neck,
     tune_three_path,
 )
-from .threshold import DUMP_FILES, tune_threshold
+from .threshold import DUMP_FILES, tune_route_stages, tune_threshold
 
 
 @dataclass
@@ -153,23 +154,19 @@ def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budg
     if not three_path:
         return rows, threshold, tuning, None
     data_root = str(Path(budget.data_root).resolve())
-    trained, merged = train_extra_neck(runner, f'sizes-{model.row}', row_cfg, data_root, entry,
-                                       configure, budget, split_cache_keys(data_root))
+    neck_cfg = extra_neck_config(row_cfg, entry['checkpoint'])
+    trained, merged = train_extra_neck(runner, f'sizes-{model.row}', neck_cfg, entry, budget,
+                                       data_root, split_cache_keys(data_root))
     ckpt3 = merged.files['checkpoint']
-    extra = extra_neck_config(row_cfg, entry['checkpoint']).model.sr_neck
-    base3 = configure(three_path_config(row_cfg, extra), budget, root, 1, budget.seed, 'sizes')
-    h = float(crop['input_size'][1])
-    chosen3, tuning3 = (h / 2, h), None
+    row3 = three_path_config(row_cfg, neck_cfg.model.sr_neck)
+    base3 = configure(row3, budget, root, 1, budget.seed, 'sizes')
+    chosen3, tuning3 = default_thresholds(base3), None
     if tune is not None:
-        tcfg3 = configure(three_path_config(row_cfg, extra), budget, root, 1, budget.seed,
-                          'sizes-tune')
-        two = {k: runner.test(f'sizes-tune-{model.tag}{k}',
-                              with_pipeline(tcfg, routed_pipeline(tcfg, t)),
-                              entry['checkpoint'], dict(data=tune['cache_key']),
-                              files=DUMP_FILES)
-               for k, t in (('never-sr', NEVER_SR), ('always-sr', ALWAYS_SR))}  # reused
+        tcfg3 = configure(row3, budget, root, 1, budget.seed, 'sizes-tune')
+        prefix = f'sizes-tune-{model.tag}'
+        two = tune_route_stages(runner, tcfg, entry['checkpoint'], tune, prefix)  # reused
         tuning3 = tune_three_path(runner, tcfg, tcfg3, ckpt3, tune, two, chosen3,
-                                  stage_prefix=f'sizes-tune-{model.tag}')
+                                  stage_prefix=prefix)
         chosen3 = tuple(tuning3['chosen'])
         print(f'            {model.row}: three-path thresholds chosen on the tune split: '
               f'x4 below {chosen3[0]:g} px, x2 below {chosen3[1]:g} px', flush=True)

@@ -11,15 +11,15 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
-from lrpose_mm.evaluation import load_instances
+from lrpose_mm.datasets.transforms import AdaptiveTopdownAffine
 from lrpose_mm.models import merge_sr_neck_checkpoints
 
+from ..budget import Budget
 from ..common.stages import StageRecord, StageRunner
-from ..common.stats import CocoKeypointAP, per_image_pck, person_hits
+from ..pose.configure import configure
 from ..pose.rows import FROZEN_POSE_LR
-from .evaluate import coco_from, coco_sigmas, match_results
 from .pipelines import ALWAYS_SR, NEVER_SR, routed_pipeline, with_pipeline
-from .threshold import DUMP_FILES, THRESHOLD_GRID, region_heights
+from .threshold import DUMP_FILES, THRESHOLD_GRID, ComposedRoutes, choose, region_heights
 
 #: the SR factor of the extra neck
 EXTRA_SCALE = 2
@@ -72,13 +72,13 @@ def three_path_config(row_cfg: Config, extra_neck: dict) -> Config:
     return cfg
 
 
-def train_extra_neck(runner: StageRunner, name: str, base: Config, data_root: str,
-                     entry: dict, configure, budget, data_key: dict) -> Tuple[StageRecord,
-                                                                               StageRecord]:
-    """Train the x2 neck (``budget.ft_iters``) and merge it into the row's checkpoint; the
-    records of both stages (the merge's ``checkpoint`` is the three-path model's)."""
-    cfg = configure(extra_neck_config(base, entry['checkpoint']), budget, data_root,
-                    budget.ft_iters, budget.seed, 'val')
+def train_extra_neck(runner: StageRunner, name: str, neck_cfg: Config, entry: dict,
+                     budget: Budget, data_root: str, data_key: dict
+                     ) -> Tuple[StageRecord, StageRecord]:
+    """Train the extra neck of ``neck_cfg`` (:func:`extra_neck_config`, ``budget.ft_iters``)
+    and merge it into the row's checkpoint; the records of both stages (the merge's
+    ``checkpoint`` is the three-path model's)."""
+    cfg = configure(neck_cfg, budget, data_root, budget.ft_iters, budget.seed, 'val')
     trained = runner.train(f'{name}-x{EXTRA_SCALE}-neck', cfg,
                            dict(data=data_key, parent=entry['checkpoint']))
 
@@ -90,6 +90,12 @@ def train_extra_neck(runner: StageRunner, name: str, base: Config, data_root: st
     merged = runner.compute(f'{name}-x4-x{EXTRA_SCALE}', dict(
         base=entry['checkpoint'], extra=trained.checkpoint, extra_key=trained.key), merge)
     return trained, merged
+
+
+def default_thresholds(cfg: Config) -> Tuple[float, ...]:
+    """``AdaptiveTopdownAffine``'s own default thresholds for ``cfg``'s SR factors."""
+    crop = next(t for t in routed_pipeline(cfg, None) if t['type'] == 'AdaptiveTopdownAffine')
+    return AdaptiveTopdownAffine(crop['input_size'], crop['sr_scale']).size_thresholds
 
 
 def three_path_pipeline(cfg: Config, thresholds: Optional[Sequence[float]]) -> list:
@@ -106,45 +112,23 @@ def tune_three_path(runner: StageRunner, base: Config, cfg: Config, checkpoint: 
                     data: dict, two_path: Dict[str, StageRecord],
                     default: Tuple[float, float], stage_prefix: str) -> dict:
     """Choose (x4 upper end, x2 upper end) on the tune split: never-SR and always-x4 are the
-    two-path tuning's own stages (``base``: the row's config), always-x2 is evaluated once
-    (``cfg``: with the extra neck, ``checkpoint``: merged), every grid pair is composed per
-    person from the three (highest AP, then PCK@0.1; ties nearest the default)."""
+    two-path tuning's own stages (``base``: the row's config, :func:`tune_route_stages`),
+    always-x2 is evaluated once (``cfg``: with the extra neck, ``checkpoint``: merged), every
+    grid pair is composed per person from the three (highest AP, then PCK@0.1; ties nearest
+    the default)."""
     gt_data = json.loads(Path(data['ann_file']).read_text())
-    image_ids = sorted(im['id'] for im in gt_data['images'])
-    recs = dict(two_path)
-    recs['always-x2'] = runner.test(
+    always_x2 = runner.test(
         f'{stage_prefix}always-x2', with_pipeline(cfg, three_path_pipeline(cfg, ALWAYS_X2)),
         checkpoint, dict(data=data['cache_key']), files=DUMP_FILES)
-    inst = {k: load_instances(r.files['instances']) for k, r in recs.items()}
-    ref = inst['never-sr']
-    for k, d in inst.items():
-        if not (np.array_equal(ref['img_id'], d['img_id']) and np.allclose(ref['bbox'],
-                                                                          d['bbox'])):
-            raise ValueError(f'the tune dumps of never-SR and {k} do not list the same people')
-    heights = region_heights(ref, with_pipeline(base, routed_pipeline(base, NEVER_SR)))
-    results = {k: json.loads(Path(r.files['coco']).read_text()) for k, r in recs.items()}
-    person = {k: match_results(results[k], inst[k]) for k in recs}
-    hits = {k: person_hits(d['pred'], d['gt'], d['mask'], d['bbox']) for k, d in inst.items()}
-    ids = np.unique(ref['img_id'])
-    pos = np.searchsorted(ids, ref['img_id'])
-    gt = coco_from(gt_data)
-
-    def route(t4: float, t2: float) -> np.ndarray:
-        return np.where(heights < t4, 0, np.where(heights < t2, 1, 2))
-
-    keys = ('always-sr', 'always-x2', 'never-sr')
+    # route index per person: 0 x4 (always-SR), 1 x2, 2 direct (never-SR)
+    routes = ComposedRoutes([two_path['always-sr'], always_x2, two_path['never-sr']], gt_data)
+    heights = region_heights(routes.instances[2],
+                             with_pipeline(base, routed_pipeline(base, NEVER_SR)))
     grid = {}
     for t4, t2 in itertools.combinations(THRESHOLD_GRID, 2):
-        which = route(t4, t2)
-        picked = [r for i, k in enumerate(keys)
-                  for r, p in zip(results[k], person[k]) if which[p] == i]
-        ap = CocoKeypointAP(gt, picked, coco_sigmas(), image_ids)(np.arange(len(image_ids)))
-        mixed = np.choose(which[:, None], [hits[k] for k in keys])
-        pck = per_image_pck(mixed, pos, len(ids))(np.arange(len(ids)))
-        grid[(t4, t2)] = (ap, pck)
-    best = max(grid.values())
-    chosen = min((t for t, v in grid.items() if np.allclose(v, best, atol=1e-12)),
-                 key=lambda t: abs(t[0] - default[0]) + abs(t[1] - default[1]))
+        which = np.where(heights < t4, 0, np.where(heights < t2, 1, 2))
+        grid[(t4, t2)] = (routes.ap(which), routes.pck(which))
+    chosen = choose(grid, lambda t: abs(t[0] - default[0]) + abs(t[1] - default[1]))
     return dict(grid={f'{a:g}/{b:g}': dict(AP=v[0], PCK=v[1]) for (a, b), v in grid.items()},
                 chosen=list(chosen), default=list(default), num_images=data['num_images'],
                 num_people=data['num_people'])

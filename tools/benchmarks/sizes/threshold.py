@@ -1,8 +1,9 @@
-"""The adaptive threshold chosen on the sizes-tune split: never-SR and always-SR evaluated
-once, every grid threshold composed per person from the two."""
+"""The adaptive threshold chosen on the sizes-tune split: each route evaluated once, every
+grid threshold composed per person from the routes' predictions."""
+import copy
 import json
 from pathlib import Path
-from typing import Dict, Sequence
+from typing import Callable, Dict, Hashable, Sequence, Tuple
 
 import numpy as np
 from mmengine.config import Config
@@ -32,32 +33,58 @@ def region_heights(inst: Dict[str, np.ndarray], cfg: Config) -> np.ndarray:
     return np.array([t.person_size(s[None]) for s in scale])
 
 
-def routed_ap(never: StageRecord, always: StageRecord, heights: np.ndarray,
-              threshold: float, gt_data: dict, image_ids: Sequence[int]) -> float:
-    """AP of adaptive routing at ``threshold`` composed from the never-SR and always-SR
-    results (each person's prediction depends on its own crop only; the two runs' NMS
-    sets may differ slightly, so this serves choosing, not reporting)."""
-    picked = []
-    for rec, keep in ((never, heights >= threshold), (always, heights < threshold)):
-        results = json.loads(Path(rec.files['coco']).read_text())
-        person = match_results(results, load_instances(rec.files['instances']))
-        picked += [r for r, p in zip(results, person) if keep[p]]
-    ap = CocoKeypointAP(coco_from(gt_data), picked, coco_sigmas(), image_ids)
-    return ap(np.arange(len(image_ids)))
+class ComposedRoutes:
+    """The tune-split predictions of the same people through several routes, composed per
+    person: ``which[p]`` names the route (an index into ``recs``) that person ``p`` of the
+    dumps takes. Each person's prediction depends on its own crop only; the routes' NMS sets
+    may differ slightly, so a composed score serves choosing, not reporting."""
+
+    def __init__(self, recs: Sequence[StageRecord], gt_data: dict) -> None:
+        self.instances = [load_instances(r.files['instances']) for r in recs]
+        ref = self.instances[0]
+        for rec, d in zip(recs[1:], self.instances[1:]):
+            if not (np.array_equal(ref['img_id'], d['img_id'])
+                    and np.allclose(ref['bbox'], d['bbox'])):
+                raise ValueError(f'the dumps of {recs[0].name} and {rec.name} do not list the '
+                                 'same people')
+        self.results = [json.loads(Path(r.files['coco']).read_text()) for r in recs]
+        self.person = [match_results(res, d) for res, d in zip(self.results, self.instances)]
+        self.hits = [person_hits(d['pred'], d['gt'], d['mask'], d['bbox'])
+                     for d in self.instances]
+        ids = np.unique(ref['img_id'])
+        self._pos, self._num_images = np.searchsorted(ids, ref['img_id']), len(ids)
+        self._gt = coco_from(gt_data)
+        self._image_ids = sorted(im['id'] for im in gt_data['images'])
+
+    def ap(self, which: np.ndarray) -> float:
+        """COCO keypoint AP of the composed predictions."""
+        picked = [r for i, (results, person) in enumerate(zip(self.results, self.person))
+                  for r, p in zip(results, person) if which[p] == i]
+        ap = CocoKeypointAP(self._gt, copy.deepcopy(picked), coco_sigmas(), self._image_ids)
+        return ap(np.arange(len(self._image_ids)))
+
+    def pck(self, which: np.ndarray) -> float:
+        """PCK@0.1 (MMPose's ``PCKAccuracy``) of the composed predictions."""
+        mixed = np.choose(np.asarray(which)[:, None], self.hits)
+        return per_image_pck(mixed, self._pos, self._num_images)(np.arange(self._num_images))
 
 
-def routed_pck(never: Dict[str, np.ndarray], always: Dict[str, np.ndarray],
-               heights: np.ndarray, threshold: float) -> float:
-    """PCK@0.1 (MMPose's ``PCKAccuracy``) of adaptive routing at ``threshold``, composed
-    per person from the never-SR and always-SR dumps (same people, same order)."""
-    if not (np.array_equal(never['img_id'], always['img_id'])
-            and np.allclose(never['bbox'], always['bbox'])):
-        raise ValueError('the never-SR and always-SR dumps do not list the same people')
-    hits = [person_hits(d['pred'], d['gt'], d['mask'], d['bbox']) for d in (never, always)]
-    mixed = np.where((heights >= threshold)[:, None], hits[0], hits[1])
-    ids = np.unique(never['img_id'])
-    pos = np.searchsorted(ids, never['img_id'])
-    return per_image_pck(mixed, pos, len(ids))(np.arange(len(ids)))
+def choose(grid: Dict[Hashable, Tuple[float, float]],
+           distance: Callable[[Hashable], float]) -> Hashable:
+    """The grid key with the highest (AP, PCK@0.1); remaining ties go to the smallest
+    ``distance`` (from the default)."""
+    best = max(grid.values())
+    return min((k for k, v in grid.items() if np.allclose(v, best, atol=1e-12)), key=distance)
+
+
+def tune_route_stages(runner: StageRunner, base: Config, checkpoint: str, data: dict,
+                      stage_prefix: str) -> Dict[str, StageRecord]:
+    """The never-SR and always-SR evaluations of the tune split (``StageRunner`` reuses
+    them for every caller with the same settings)."""
+    return {route: runner.test(f'{stage_prefix}{route}',
+                               with_pipeline(base, routed_pipeline(base, thr)), checkpoint,
+                               dict(data=data['cache_key']), files=DUMP_FILES)
+            for route, thr in (('never-sr', NEVER_SR), ('always-sr', ALWAYS_SR))}
 
 
 def tune_threshold(runner: StageRunner, base: Config, checkpoint: str, data: dict,
@@ -66,22 +93,15 @@ def tune_threshold(runner: StageRunner, base: Config, checkpoint: str, data: dic
     composed AP, then PCK@0.1 (an untrained model has AP 0 everywhere); remaining ties go
     to the value nearest the default."""
     gt_data = json.loads(Path(data['ann_file']).read_text())
-    image_ids = sorted(im['id'] for im in gt_data['images'])
-    recs = {}
-    for route, thr in (('never-sr', NEVER_SR), ('always-sr', ALWAYS_SR)):
-        cfg = with_pipeline(base, routed_pipeline(base, thr))
-        recs[route] = runner.test(f'{stage_prefix}{route}', cfg, checkpoint,
-                                  dict(data=data['cache_key']), files=DUMP_FILES)
-    never = load_instances(recs['never-sr'].files['instances'])
-    always = load_instances(recs['always-sr'].files['instances'])
-    heights = region_heights(never, with_pipeline(base, routed_pipeline(base, NEVER_SR)))
-    grid = {t: (routed_ap(recs['never-sr'], recs['always-sr'], heights, t, gt_data,
-                          image_ids), routed_pck(never, always, heights, t))
-            for t in THRESHOLD_GRID}
-    best = max(grid.values())
-    chosen = min((t for t, v in grid.items() if np.allclose(v, best, atol=1e-12)),
-                 key=lambda t: abs(t - default))
+    recs = tune_route_stages(runner, base, checkpoint, data, stage_prefix)
+    routes = ComposedRoutes([recs['never-sr'], recs['always-sr']], gt_data)
+    heights = region_heights(routes.instances[0],
+                             with_pipeline(base, routed_pipeline(base, NEVER_SR)))
+    grid = {}
+    for t in THRESHOLD_GRID:
+        which = (heights < t).astype(np.int64)  # 0: never-SR, 1: always-SR
+        grid[t] = (routes.ap(which), routes.pck(which))
+    chosen = choose(grid, lambda t: abs(t - default))
     return dict(grid={str(k): dict(AP=v[0], PCK=v[1]) for k, v in grid.items()},
                 chosen=chosen, default=default, num_images=data['num_images'],
                 num_people=data['num_people'])
-
