@@ -99,8 +99,8 @@ def pose_diffs(report: dict) -> List[str]:
     return table(['comparison', 'ΔAP [95% CI]', 'AP', 'ΔPCK@0.1 [95% CI]', 'PCK'], rows)
 
 
-def _diff(sec: dict, worse: str, bucket: str) -> Optional[list]:
-    return next((d['diff'] for d in sec['differences'] if d['better'] == 'adaptive'
+def _diff(sec: dict, worse: str, bucket: str, better: str = 'adaptive') -> Optional[list]:
+    return next((d['diff'] for d in sec['differences'] if d['better'] == better
                  and d['worse'] == worse and d['bucket'] == bucket and d['metric'] == 'AP'), None)
 
 
@@ -128,11 +128,6 @@ def sizes(report: dict) -> List[str]:
          'target'], rows)
 
 
-def _diff3(sec: dict, worse: str, bucket: str) -> Optional[list]:
-    return next((d['diff'] for d in sec['differences'] if d['better'] == 'adaptive-3'
-                 and d['worse'] == worse and d['bucket'] == bucket and d['metric'] == 'AP'), None)
-
-
 def sizes_three(report: dict) -> List[str]:
     """Three-path routing (x4 SR / x2 SR / direct) against never-SR and the two-path
     adaptive routing, per checkpoint, with its targets."""
@@ -148,8 +143,8 @@ def sizes_three(report: dict) -> List[str]:
                      num((ap.get('adaptive') or [None])[0]),
                      num((ap.get('never-sr') or [None])[0]),
                      num((ap.get('always-x2') or [None])[0]),
-                     interval(_diff3(sec, 'never-sr', '48-96'), sign=True),
-                     interval(_diff3(sec, 'adaptive', 'all'), sign=True),
+                     interval(_diff(sec, 'never-sr', '48-96', 'adaptive-3'), sign=True),
+                     interval(_diff(sec, 'adaptive', 'all', 'adaptive-3'), sign=True),
                      f'{sum(t["met"] for t in targets)}/{len(targets)} met'
                      + ''.join(f'; missed: {t["rule"]}' for t in targets if not t['met'])])
     return [run_line(report['meta']), ''] + table(

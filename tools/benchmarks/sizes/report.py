@@ -81,15 +81,16 @@ def three_path_targets(diffs: List[dict], buckets: List[str]) -> List[dict]:
     """The three-path targets on paired AP: above never-SR in the 48-96 px bucket and above
     the two-path adaptive overall (both significant), below neither never-SR nor always-SR
     in any bucket (no reversed difference)."""
+    def difference(worse: str, bucket: str) -> dict:
+        """The paired AP difference three-path − ``worse`` in ``bucket`` ({} if absent)."""
+        return next((d for d in diffs if d['better'] == 'adaptive-3' and d['worse'] == worse
+                     and d['bucket'] == bucket and d['metric'] == 'AP'), {})
+
     def verdict_of(worse: str, bucket: str) -> Optional[str]:
-        return next((d['verdict'] for d in diffs if d['better'] == 'adaptive-3'
-                     and d['worse'] == worse and d['bucket'] == bucket
-                     and d['metric'] == 'AP'), None)
+        return difference(worse, bucket).get('verdict')
 
     def diff_of(worse: str, bucket: str):
-        return next((d['diff'] for d in diffs if d['better'] == 'adaptive-3'
-                     and d['worse'] == worse and d['bucket'] == bucket
-                     and d['metric'] == 'AP'), None)
+        return difference(worse, bucket).get('diff')
 
     out = [dict(rule='three-path significantly above never-SR in 48-96 px',
                 met=verdict_of('never-sr', '48-96') == 'significant',
