@@ -388,3 +388,52 @@ def test_three_path_tuning_composes_the_three_routes(tiny_job, tmp_path):
         always_x2.metrics['coco/AP'], abs=1e-9)
     assert out['grid'][f'{pair[0]:g}/{pair[1]:g}']['PCK'] == pytest.approx(
         always_x2.metrics['pck0.1/PCK'], abs=1e-6)
+
+
+def test_extra_neck_trains_on_simulated_and_camera_lr_of_its_route(tiny_coco,
+                                                                    mmpose_scope_one_thread):
+    """The x2 neck's config: the row's model with an x2 neck in front of the frozen pose
+    network, its samples drawn from the row's simulated LR at x2 or the camera config's camera
+    LR with the route's crop ratios; without camera samples, the row's simulated LR only."""
+    from benchmarks.sizes.scales import (
+        CAMERA_CONFIG,
+        EXTRA_CROP_RATIO,
+        camera_mix_pipeline,
+        extra_neck_config,
+    )
+    from mmengine.dataset import Compose
+    from mmpose.datasets import CocoDataset
+
+    from lrpose_mm.config import load_config
+    row = load_row_config(dict(config=PDSR))
+    cfg = extra_neck_config(row, 'pose.pth')
+    assert cfg.model.sr_neck.scale == 2 and cfg.model.freeze_pose is True
+    assert cfg.model.pose_init_cfg == dict(checkpoint='pose.pth')
+    steps = [dict(t) for t in cfg.train_dataloader.dataset.pipeline]
+    types = [t['type'] for t in steps]
+    assert types.index('KeepFrame') == types.index('TopdownAffine') - 1
+    mix = steps[types.index('RandomChoice')]
+    (sim, ), (camera, ) = mix['transforms']
+    row_sim = next(t for t in row.train_dataloader.dataset.pipeline
+                   if t['type'] == 'LowResDegrade')
+    assert mix['prob'] == [0.5, 0.5] and dict(sim) == dict(row_sim, scale=2)
+    expected = dict(load_config(CAMERA_CONFIG).camera_degrade, scale=2,
+                    crop_ratio=EXTRA_CROP_RATIO)
+    assert dict(camera) == expected
+    sim_only = extra_neck_config(row, 'pose.pth', camera_prob=0.0)
+    assert [t['type'] for t in sim_only.train_dataloader.dataset.pipeline] == \
+        [t['type'] for t in row.train_dataloader.dataset.pipeline]
+    # both paths give the 64x48 LR crop of the 128x96 HR crop
+    ds = CocoDataset(data_root=str(tiny_coco), data_mode='topdown',
+                     ann_file='annotations/train.json', data_prefix=dict(img='images/'),
+                     pipeline=[], test_mode=False)
+    pipe = Compose(steps[:-1])
+    np.random.seed(0)
+    seen = set()
+    for i in range(10):
+        res = pipe(ds.get_data_info(i % len(ds)))
+        seen.add('camera_degrade' in res)
+        assert res['img'].shape[:2] == (64, 48) and res['img_hr'].shape[:2] == (128, 96)
+    assert seen == {True, False}
+    with pytest.raises(ValueError, match='LowResDegrade'):
+        camera_mix_pipeline([dict(type='TopdownAffine', input_size=(96, 128))], camera, 0.5)

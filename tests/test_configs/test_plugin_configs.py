@@ -233,3 +233,41 @@ def test_three_path_config_routes_real_coco_people_three_ways(tmp_path, capsys):
         tool.main([str(tmp_path / 'x4.pth'), '--extra', '2', str(tmp_path / 'x2.pth'),
                    '--out', out])
     assert 'exists (add --overwrite' in capsys.readouterr().err
+
+
+def test_x2_config_trains_on_simulated_and_camera_lr(tiny_coco):
+    """The x2 neck's training draws the base's simulated LR or camera LR of people enlarged or
+    shrunk into the 128x96 crop; both give the LR input with the HR crop as its target."""
+    import numpy as np
+    from mmengine.dataset import Compose
+    from mmpose.datasets import CocoDataset
+    cfg = _cfg('pdsr-x2_hrnet-w32-frozen_8xb64-20e_coco-lr128x96.py')
+    base = _cfg('pdsr-x4_hrnet-w32-frozen_8xb64-20e_coco-lr64x48.py')
+    steps = [dict(t) for t in cfg.train_dataloader.dataset.pipeline]
+    types = [t['type'] for t in steps]
+    assert types.index('KeepFrame') == types.index('TopdownAffine') - 1
+    mix = steps[types.index('RandomChoice')]
+    (sim, ), (camera, ) = mix['transforms']
+    assert mix['prob'] == [0.5, 0.5]
+    assert sim['type'] == 'LowResDegrade' and sim['scale'] == 2
+    assert camera['type'] == 'CameraLowResDegrade' and camera['scale'] == 2
+    assert camera['crop_ratio'] == (0.5, 2.0)
+    for key in ('blur_sigma', 'blur_prob', 'noise_sigma', 'noise_prob', 'jpeg_quality',
+                'jpeg_prob'):
+        assert camera[key] == sim[key], key
+    # the simulated path is the x4 plug-in's degradation at x2
+    x4_sim = next(t for t in base.train_dataloader.dataset.pipeline
+                  if t['type'] == 'LowResDegrade')
+    assert dict(sim, scale=4) == dict(x4_sim)
+    ds = CocoDataset(data_root=str(tiny_coco), data_mode='topdown',
+                     ann_file='annotations/train.json', data_prefix=dict(img='images/'),
+                     pipeline=[], test_mode=False)
+    pipe = Compose(steps[:-1])
+    np.random.seed(1)
+    seen = set()
+    for i in range(10):
+        res = pipe(ds.get_data_info(i % len(ds)))
+        seen.add('camera_degrade' in res)
+        assert res['img'].shape[:2] == (128, 96) and res['img_hr'].shape[:2] == (256, 192)
+        assert res['sr_scale'] == 2
+    assert seen == {True, False}

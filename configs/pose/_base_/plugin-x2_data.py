@@ -4,6 +4,9 @@ _base_ = ['./plugin_runtime.py']
 
 sr_scale = 2
 codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)
+train_degrade = dict(type='LowResDegrade', scale=sr_scale, kernel='bicubic',
+                     blur_sigma=(0.2, 1.5), blur_prob=0.3, noise_sigma=(0.0, 5.0), noise_prob=0.3,
+                     jpeg_quality=(50, 95), jpeg_prob=0.3)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
@@ -12,9 +15,7 @@ train_pipeline = [
     dict(type='RandomBBoxTransform'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),  # HR targets, before degradation
-    dict(type='LowResDegrade', scale=sr_scale, kernel='bicubic', blur_sigma=(0.2, 1.5),
-         blur_prob=0.3, noise_sigma=(0.0, 5.0), noise_prob=0.3, jpeg_quality=(50, 95),
-         jpeg_prob=0.3),
+    train_degrade,
     dict(type='PackSRPoseInputs'),
 ]
 val_pipeline = [

@@ -39,13 +39,13 @@ from ..common.report import machine
 from ..common.stages import StageRunner
 from ..common.stats import resample_indices
 from ..pose.configure import configure
-from ..pose.rows import CONFIG_PREFIX
 from . import report as sizes_report
 from .data import make_lowres_copy, make_sizes_split, split_cache_keys
 from .evaluate import RowStats, evaluate_stage
 from .pipelines import ALWAYS_SR, NEVER_SR, ROUTES, lr_input_gap, routed_pipeline, with_pipeline
 from .scales import (
     ALWAYS_X2,
+    CAMERA_CONFIG,
     default_thresholds,
     extra_neck_config,
     three_path_config,
@@ -183,7 +183,6 @@ def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budg
 #: PDSR rows trained on simulated + camera LR (the camera-mix config, each with the overrides
 #: of the row it mirrors): {row: the row of checkpoints.json it mirrors}
 CAMERA_ROWS = {'pdsr-camera': 'pdsr', 'frozen-pdsr-camera': 'frozen-pdsr'}
-CAMERA_CONFIG = CONFIG_PREFIX + 'pdsr-x4-camera_hrnet-tiny_synthetic-lr32x24.py'
 
 
 def train_camera_rows(runner: StageRunner, ckpts: dict, budget: Budget, data_root: str,

@@ -1,7 +1,13 @@
 """Scale-aware SR for the mixed-size evaluation: an x2 SR neck trained in front of a row's
 own pose network (kept frozen), merged into the row's checkpoint as ``extra_sr_necks.x2``,
 and the three-path routing (x4 SR / x2 SR / direct) with its two thresholds chosen on the
-sizes-tune split."""
+sizes-tune split.
+
+The x2 neck learns the LR its route serves: half of its samples are the row's simulated LR
+at x2, half are camera LR (``CameraLowResDegrade``: the whole frame reduced, the person
+warped to the 64x48 crop) with the person's crop region 0.5-2 times the LR crop height, so
+it sees people enlarged and shrunk into the crop as the route's people are (chosen on the
+sizes-tune split against simulated-only and camera-only training: docs/tuning.md)."""
 import copy
 import itertools
 import json
@@ -11,19 +17,28 @@ from typing import Dict, Optional, Sequence, Tuple
 import numpy as np
 from mmengine.config import Config
 
+from lrpose_mm.config import load_config
 from lrpose_mm.datasets.transforms import AdaptiveTopdownAffine
 from lrpose_mm.models import merge_sr_neck_checkpoints
 
 from ..budget import Budget
 from ..common.stages import StageRecord, StageRunner
 from ..pose.configure import configure
-from ..pose.rows import FROZEN_POSE_LR
+from ..pose.rows import CONFIG_PREFIX, FROZEN_POSE_LR
 from .pipelines import ALWAYS_SR, NEVER_SR, routed_pipeline, with_pipeline
 from .threshold import DUMP_FILES, THRESHOLD_GRID, ComposedRoutes, choose, region_heights
 
 #: the SR factor of the extra neck
 EXTRA_SCALE = 2
 DEGRADES = ('LowResDegrade', 'CameraLowResDegrade')
+#: PDSR trained on simulated + camera LR; its ``camera_degrade`` (kernels, antialiasing,
+#: phase, blur, noise, JPEG) is also the extra neck's
+CAMERA_CONFIG = CONFIG_PREFIX + 'pdsr-x4-camera_hrnet-tiny_synthetic-lr32x24.py'
+#: the extra neck's camera samples: person crop region / LR crop height, drawn log-uniformly
+#: (0.5-2: 32-128 px regions into the 64 px crop, the heights the x2 route serves)
+EXTRA_CROP_RATIO = (0.5, 2.0)
+#: share of camera samples in the extra neck's training (the rest: simulated LR)
+EXTRA_CAMERA_PROB = 0.5
 
 
 def _rescale_pipeline(pipeline, scale: int) -> list:
@@ -44,11 +59,36 @@ def _rescale_pipeline(pipeline, scale: int) -> list:
     return out
 
 
-def extra_neck_config(row_cfg: Config, pose_checkpoint: str, scale: int = EXTRA_SCALE) -> Config:
+def camera_mix_pipeline(pipeline, camera_degrade: dict, camera_prob: float) -> list:
+    """A training ``pipeline`` whose ``LowResDegrade`` becomes a draw (mmcv's
+    ``RandomChoice``) between itself and ``camera_degrade`` (probability ``camera_prob``),
+    with ``KeepFrame`` before the crop for the camera path."""
+    pipeline = [copy.deepcopy(dict(t)) for t in pipeline]
+    types = [t.get('type') for t in pipeline]
+    if 'LowResDegrade' not in types or 'TopdownAffine' not in types:
+        raise ValueError('a camera mix needs a training pipeline with TopdownAffine and '
+                         f'LowResDegrade, got {types}')
+    i = types.index('LowResDegrade')
+    pipeline[i] = dict(type='RandomChoice', prob=[1.0 - camera_prob, camera_prob],
+                       transforms=[[pipeline[i]], [copy.deepcopy(dict(camera_degrade))]])
+    if 'KeepFrame' not in types:
+        j = len(types) - 1 - types[::-1].index('TopdownAffine')
+        pipeline.insert(j, dict(type='KeepFrame'))
+    return pipeline
+
+
+def extra_neck_config(row_cfg: Config, pose_checkpoint: str, scale: int = EXTRA_SCALE,
+                      camera_prob: float = EXTRA_CAMERA_PROB) -> Config:
     """The row's config training an SR neck of factor ``scale`` in front of its pose network
     (``pose_checkpoint``, frozen), like the plug-in configs: the frozen-pose PDSR settings
-    (the feature term, no teacher, the neck at the frozen rows' rate)."""
+    (the feature term, no teacher, the neck at the frozen rows' rate), on the row's
+    simulated LR mixed with camera LR of the route's person sizes (``camera_prob``; 0: the
+    row's simulated LR only)."""
     cfg = copy.deepcopy(row_cfg)
+    if camera_prob > 0:
+        camera = dict(load_config(CAMERA_CONFIG).camera_degrade, crop_ratio=EXTRA_CROP_RATIO)
+        dataset = cfg.train_dataloader.dataset
+        dataset.pipeline = camera_mix_pipeline(dataset.pipeline, camera, camera_prob)
     cfg.model.sr_neck.scale = scale
     cfg.model.freeze_pose = True
     cfg.model.teacher = None
