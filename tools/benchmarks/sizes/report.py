@@ -171,7 +171,8 @@ def _md_sizes(sec: dict) -> List[str]:
     if three:
         t4, t2 = three['thresholds']
         lines += ['', f'**Three paths** (an x2 SR neck trained in front of this checkpoint\'s '
-                  f'pose network, kept frozen, merged as `extra_sr_necks`): x4 SR below '
+                  'pose network, kept frozen, on simulated x2 LR and camera LR of 32-128 px '
+                  'crop regions, merged as `extra_sr_necks`): x4 SR below '
                   f'{t4:g} px region height, x2 SR below {t2:g} px, direct above'
                   + (' (chosen on the sizes-tune split).' if three.get('tuning') else '.'),
                   '', '**Three-path targets** (paired AP intervals)', '']
