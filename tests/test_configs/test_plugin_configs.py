@@ -42,8 +42,12 @@ def test_plugin_config_freezes_the_pose_network(cfg_path):
     assert cfg.train_cfg.max_epochs == 20  # a short schedule of its own
     scale = int(cfg_path.name.split('-x')[1][0])
     assert m.sr_neck.scale == scale
-    degrade = [t for t in cfg.train_dataloader.dataset.pipeline if t['type'] == 'LowResDegrade']
-    assert degrade[0]['scale'] == scale
+    degrade = []
+    for t in cfg.train_dataloader.dataset.pipeline:  # RandomChoice: every path it draws from
+        paths = t['transforms'] if t['type'] == 'RandomChoice' else [[t]]
+        degrade += [d for p in paths for d in p
+                    if d['type'] in ('LowResDegrade', 'CameraLowResDegrade')]
+    assert degrade and all(d['scale'] == scale for d in degrade)
 
 
 def _zoo_checkpoint(tmp_path: Path, backbone: str) -> Path:

@@ -28,7 +28,7 @@ def test_only_the_degradation_differs_from_the_pdsr_row():
     base_pipe = [dict(t) for t in base.train_dataloader.dataset.pipeline]
     i_deg = [t['type'] for t in base_pipe].index('LowResDegrade')
     mix = cam_pipe[i_deg + 1]
-    assert mix['type'] == 'RandomChoice' and mix['prob'] == [0.5, 0.5]
+    assert mix['type'] == 'RandomChoice' and mix['prob'] == [0.75, 0.25]
     (sim, ), (camera, ) = mix['transforms']
     assert sim == base_pipe[i_deg] and camera['type'] == 'CameraLowResDegrade'
     assert camera['scale'] == base.model.sr_neck.scale
