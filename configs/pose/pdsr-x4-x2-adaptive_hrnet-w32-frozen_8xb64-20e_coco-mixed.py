@@ -16,7 +16,7 @@ test_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='AdaptiveTopdownAffine', input_size=(192, 256), sr_scale=(4, 2),
-         size_threshold=(64, 192)),
+         size_threshold=(64, 224)),
     dict(type='PackSRPoseInputs'),
 ]
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
