@@ -437,3 +437,26 @@ def test_extra_neck_trains_on_simulated_and_camera_lr_of_its_route(tiny_coco,
     assert seen == {True, False}
     with pytest.raises(ValueError, match='LowResDegrade'):
         camera_mix_pipeline([dict(type='TopdownAffine', input_size=(96, 128))], camera, 0.5)
+
+
+def test_camera_rows_train_as_the_camera_config(mmpose_scope_one_thread):
+    """Every camera row draws the camera-mix config's camera LR at its share: derived from the
+    PDSR row, the training pipeline is that config's own; from another row, only the
+    degradation step differs from the row's."""
+    from benchmarks.sizes.job import CAMERA_ROWS, camera_row_config
+    from benchmarks.sizes.scales import CAMERA_CONFIG
+
+    from lrpose_mm.config import load_config
+    camera = load_config(CAMERA_CONFIG)
+    derived = camera_row_config(load_row_config(dict(config=PDSR)))
+    assert derived.train_dataloader.dataset.pipeline == camera.train_dataloader.dataset.pipeline
+    assert derived.test_dataloader.dataset.pipeline == camera.test_dataloader.dataset.pipeline
+    two_stage = load_row_config(dict(config=PDSR.replace('pdsr-x4', 'two-stage-x4')))
+    steps = camera_row_config(two_stage).train_dataloader.dataset.pipeline
+    own = two_stage.train_dataloader.dataset.pipeline
+    mix = next(t for t in steps if t['type'] == 'RandomChoice')
+    assert mix['transforms'][0] == [next(t for t in own if t['type'] == 'LowResDegrade')]
+    assert [t['type'] for t in steps if t['type'] not in ('RandomChoice', 'KeepFrame')] == \
+        [t['type'] for t in own if t['type'] != 'LowResDegrade']
+    assert set(CAMERA_ROWS.values()) == {'bicubic', 'two-stage', 'pdsr', 'frozen-two-stage',
+                                         'frozen-pdsr'}

@@ -21,6 +21,7 @@ Every evaluation is a ``StageRunner.test`` stage (reused while its settings are 
 the simulated-LR stages are the main table's own). Intervals: ``common.stats`` bootstrap over
 images, one index matrix per image set shared by every row, so differences are paired.
 """
+import copy
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -46,6 +47,7 @@ from .pipelines import ALWAYS_SR, NEVER_SR, ROUTES, lr_input_gap, routed_pipelin
 from .scales import (
     ALWAYS_X2,
     CAMERA_CONFIG,
+    camera_mix_pipeline,
     default_thresholds,
     extra_neck_config,
     three_path_config,
@@ -69,7 +71,7 @@ class SizesBudget:
     num_tune_images: int = 150
     real_lr_rows: Optional[List[str]] = None  # default every LR row of checkpoints.json
     three_path: bool = True  # train an x2 neck per model; x4 / x2 / direct routing
-    camera_rows: bool = True  # PDSR rows trained on simulated + camera LR, for the real-LR table
+    camera_rows: bool = True  # SR rows trained on simulated + camera LR, for the real-LR table
 
 
 SIZES_BUDGETS = {'default': SizesBudget(),
@@ -180,28 +182,44 @@ def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budg
                                          train_seconds=trained.seconds)
 
 
-#: PDSR rows trained on simulated + camera LR (the camera-mix config, each with the overrides
-#: of the row it mirrors): {row: the row of checkpoints.json it mirrors}
-CAMERA_ROWS = {'pdsr-camera': 'pdsr', 'frozen-pdsr-camera': 'frozen-pdsr'}
+#: the SR rows trained again on simulated + camera LR for the real-LR table (every row with
+#: something to train; frozen-bicubic has none): {camera row: the row of checkpoints.json it
+#: mirrors}
+CAMERA_ROWS = {f'{row}-camera': row
+               for row in ('bicubic', 'two-stage', 'pdsr', 'frozen-two-stage', 'frozen-pdsr')}
+
+
+def camera_row_config(row_cfg: Config) -> Config:
+    """``row_cfg`` trained as the camera-mix config trains PDSR: its simulated LR drawn
+    against that config's camera LR with that config's camera share (everything else, and
+    evaluation, the row's)."""
+    camera_cfg = load_config(CAMERA_CONFIG)
+    mix = next(t for t in camera_cfg.train_dataloader.dataset.pipeline
+               if t['type'] == 'RandomChoice')
+    cfg = copy.deepcopy(row_cfg)
+    dataset = cfg.train_dataloader.dataset
+    dataset.pipeline = camera_mix_pipeline(dataset.pipeline, camera_cfg.camera_degrade,
+                                           mix['prob'][1])
+    return cfg
 
 
 def train_camera_rows(runner: StageRunner, ckpts: dict, budget: Budget, data_root: str,
                       data_key: dict) -> Dict[str, dict]:
-    """Train the :data:`CAMERA_ROWS` whose row exists, from the HR oracle as the pose job
-    trains that row (same overrides, iterations and seed); their checkpoints.json-like
-    entries."""
+    """Train the :data:`CAMERA_ROWS` whose row exists (:func:`camera_row_config`), from the
+    HR oracle as the pose job trains that row (same overrides, iterations and seed); their
+    checkpoints.json-like entries (the row's own, with the new checkpoint)."""
     out = {}
     for key, of in CAMERA_ROWS.items():
         if of not in ckpts:
             continue
-        entry = dict(config=CAMERA_CONFIG, overrides=ckpts[of].get('overrides') or {})
-        cfg = configure(load_row_config(entry), budget, data_root, budget.ft_iters,
-                        budget.seed, 'val', load_from=ckpts['hr-oracle']['checkpoint'])
+        cfg = configure(camera_row_config(load_row_config(ckpts[of])), budget, data_root,
+                        budget.ft_iters, budget.seed, 'val',
+                        load_from=ckpts['hr-oracle']['checkpoint'])
         print(f'[real-LR 0/2] {key}: {budget.ft_iters} iterations on simulated + camera LR',
               flush=True)
         rec = runner.train(key, cfg, dict(data=data_key,
                                           parent=ckpts['hr-oracle']['checkpoint']))
-        out[key] = dict(entry, checkpoint=rec.checkpoint)
+        out[key] = dict(ckpts[of], checkpoint=rec.checkpoint)
     return out
 
 
