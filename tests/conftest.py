@@ -95,6 +95,18 @@ def tiny_coco(tmp_path_factory) -> Path:
     return root
 
 
+def run_train_pipeline(root: Path, steps, num: int = 10, seed: int = 0) -> list:
+    """``steps`` (a training pipeline, ``PackSRPoseInputs`` left out) run on ``num`` samples of
+    the tiny COCO set at ``root``, cycling through its people; the results, in order."""
+    from mmengine.dataset import Compose
+    from mmpose.datasets import CocoDataset
+    ds = CocoDataset(data_root=str(root), data_mode='topdown', ann_file='annotations/train.json',
+                     data_prefix=dict(img='images/'), pipeline=[], test_mode=False)
+    pipe = Compose(list(steps))
+    np.random.seed(seed)
+    return [pipe(ds.get_data_info(i % len(ds))) for i in range(num)]
+
+
 TINY_TOPDOWN_CFG = '''
 default_scope = 'mmpose'
 custom_imports = dict(imports=['lrpose_mm'], allow_failed_imports=False)

@@ -401,10 +401,10 @@ def test_extra_neck_trains_on_simulated_and_camera_lr_of_its_route(tiny_coco,
         camera_mix_pipeline,
         extra_neck_config,
     )
-    from mmengine.dataset import Compose
-    from mmpose.datasets import CocoDataset
 
     from lrpose_mm.config import load_config
+
+    from conftest import run_train_pipeline
     row = load_row_config(dict(config=PDSR))
     cfg = extra_neck_config(row, 'pose.pth')
     assert cfg.model.sr_neck.scale == 2 and cfg.model.freeze_pose is True
@@ -424,17 +424,10 @@ def test_extra_neck_trains_on_simulated_and_camera_lr_of_its_route(tiny_coco,
     assert [t['type'] for t in sim_only.train_dataloader.dataset.pipeline] == \
         [t['type'] for t in row.train_dataloader.dataset.pipeline]
     # both paths give the 64x48 LR crop of the 128x96 HR crop
-    ds = CocoDataset(data_root=str(tiny_coco), data_mode='topdown',
-                     ann_file='annotations/train.json', data_prefix=dict(img='images/'),
-                     pipeline=[], test_mode=False)
-    pipe = Compose(steps[:-1])
-    np.random.seed(0)
-    seen = set()
-    for i in range(10):
-        res = pipe(ds.get_data_info(i % len(ds)))
-        seen.add('camera_degrade' in res)
+    samples = run_train_pipeline(tiny_coco, steps[:-1])
+    for res in samples:
         assert res['img'].shape[:2] == (64, 48) and res['img_hr'].shape[:2] == (128, 96)
-    assert seen == {True, False}
+    assert {'camera_degrade' in res for res in samples} == {True, False}
     with pytest.raises(ValueError, match='LowResDegrade'):
         camera_mix_pipeline([dict(type='TopdownAffine', input_size=(96, 128))], camera, 0.5)
 
