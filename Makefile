@@ -40,10 +40,10 @@ quick: install
 
 # Mixed sizes (people 20-300 px: never-SR / always-SR / adaptive by size bucket, threshold
 # chosen on sizes-tune; an x2 neck per SR checkpoint and the three-path routing) and real
-# low-resolution input vs simulated (with PDSR rows trained on camera-like LR too), on the
+# low-resolution input vs simulated (with the SR rows trained on camera-like LR too), on the
 # checkpoints of `make benchmark`: the same job rerun (every pose stage reused) adds these
-# tables to its report. It trains four SR stages of the fine-tuning length (42 min in all at
-# 1 thread with 200 fine-tuning iterations). Kept out of `make benchmark` so that its 30
+# tables to its report. It trains seven SR stages of the fine-tuning length (about an hour in
+# all at 1 thread with 200 fine-tuning iterations). Kept out of `make benchmark` so that its 30
 # minutes go to training; tools/size_benchmark.py evaluates alone (e.g. another threshold).
 sizes: install
 	$(PY) tools/benchmark.py --frozen-pose --sizes --out reports/benchmark --work-dir work_dirs/benchmark
