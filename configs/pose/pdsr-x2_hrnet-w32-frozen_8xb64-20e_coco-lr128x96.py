@@ -16,30 +16,3 @@ model = dict(
     pose_loss_to_sr=True,
     freeze_pose=True,
     pose_init_cfg=dict(checkpoint='checkpoints/td-hm_hrnet-w32_8xb64-210e_coco-256x192-81c58e40_20220909.pth'))
-
-# The route's people reach the 128x96 crop enlarged or shrunk (crop regions of about 64-256
-# px), cut from frames a camera made. Half of the samples are the simulated LR of the base,
-# half camera LR: the whole frame reduced with a random kernel, antialiasing and sub-pixel
-# phase so that the person's crop region is 0.5-2 times the LR crop height, then the person
-# warped to the crop; blur, noise and JPEG drawn as on the simulated path. Chosen on the
-# benchmark's sizes-tune split against simulated-only and camera-only training
-# (docs/tuning.md, "x2 neck training").
-camera_degrade = dict(
-    type='CameraLowResDegrade', scale={{_base_.sr_scale}}, crop_ratio=(0.5, 2.0),
-    kernels=('area', 'bilinear', 'bicubic'), antialias_prob=0.5, antialias_sigma=(0.3, 0.6),
-    phase=(-0.5, 0.5), blur_sigma=(0.2, 1.5), blur_prob=0.3, noise_sigma=(0.0, 5.0),
-    noise_prob=0.3, jpeg_quality=(50, 95), jpeg_prob=0.3)
-train_pipeline = [
-    dict(type='LoadImage'),
-    dict(type='GetBBoxCenterScale'),
-    dict(type='RandomFlip', direction='horizontal'),
-    dict(type='RandomHalfBody'),
-    dict(type='RandomBBoxTransform'),
-    dict(type='KeepFrame'),
-    dict(type='TopdownAffine', input_size={{_base_.codec.input_size}}),
-    dict(type='GenerateTarget', encoder={{_base_.codec}}),
-    dict(type='RandomChoice', prob=[0.5, 0.5],
-         transforms=[[{{_base_.train_degrade}}], [camera_degrade]]),
-    dict(type='PackSRPoseInputs'),
-]
-train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
