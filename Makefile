@@ -39,11 +39,11 @@ quick: install
 	$(PY) tools/benchmark.py --quick --out reports/quick --work-dir work_dirs/quick
 
 # Mixed sizes (people 20-300 px: never-SR / always-SR / adaptive by size bucket, threshold
-# chosen on sizes-tune; an x2 neck per SR checkpoint and the three-path routing) and real
-# low-resolution input vs simulated (with the SR rows trained on camera-like LR too), on the
-# checkpoints of `make benchmark`: the same job rerun (every pose stage reused) adds these
-# tables to its report. It trains seven SR stages of the fine-tuning length (about an hour in
-# all at 1 thread with 200 fine-tuning iterations). Kept out of `make benchmark` so that its 30
+# chosen on sizes-tune; an x2 and an x1 neck per SR checkpoint and the three- and four-path
+# routing) and real low-resolution input vs simulated (with the SR rows trained on camera-like LR
+# too), on the checkpoints of `make benchmark`: the same job rerun (every pose stage reused) adds
+# these tables to its report. It trains nine SR stages of the fine-tuning length (about 80
+# minutes in all at 1 thread with 200 fine-tuning iterations). Kept out of `make benchmark` so that its 30
 # minutes go to training; tools/size_benchmark.py evaluates alone (e.g. another threshold).
 sizes: install
 	$(PY) tools/benchmark.py --frozen-pose --sizes --out reports/benchmark --work-dir work_dirs/benchmark
@@ -61,7 +61,7 @@ test: install
 	$(PY) -m pytest tests -q -ra --durations=15 -m "not long"
 
 # Everything, the longer end-to-end runs included (about 11 more minutes on an idle 2-core
-# machine: the x2 necks and camera rows of the sizes job add about 3).
+# machine: the x2 and x1 necks and camera rows of the sizes job add about 4).
 test-all: install
 	$(PY) -m pytest tests -q -ra --durations=15
 

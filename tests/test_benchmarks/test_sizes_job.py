@@ -1,4 +1,5 @@
 """The mixed-size / real-LR evaluation: buckets, exact rescaling, routing, the whole job."""
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -223,8 +224,8 @@ def test_quick_sizes_job_end_to_end(tiny_job):
 
 @pytest.mark.long
 def test_quick_sizes_job_three_paths_and_camera_rows(tiny_job):
-    """An x2 neck per model, the three-path rows, and the camera-trained rows of the
-    real-LR table (four short trainings: `make test-all`)."""
+    """An x2 and an x1 neck per model, the three- and four-path rows, and the camera-trained
+    rows of the real-LR table (six short trainings: `make test-all`)."""
     root, work, _ = tiny_job
     sizes = SizesBudget(num_images=4, n_resamples=10, img_size=(96, 128),
                         real_lr_rows=['pdsr'])
@@ -234,10 +235,12 @@ def test_quick_sizes_job_three_paths_and_camera_rows(tiny_job):
     sec = report['sizes']
     rows = {r['row']: r for r in sec['table']}
     assert set(rows) == {'never-sr', 'always-sr', 'adaptive', 'always-x2', 'adaptive-3',
-                         'hr-oracle'}
+                         'always-x1', 'adaptive-4', 'hr-oracle'}
     assert rows['always-x2']['route_share'] == {'sr_x2': 1.0}
+    assert rows['always-x1']['route_share'] == {'sr_x1': 1.0}
     assert {r['row'] for r in report['sizes_frozen']['table']} == set(rows)
-    assert (out / 'report.md').read_text().count('**Three-path targets**') == 2
+    md = (out / 'report.md').read_text()
+    assert md.count('**Three-path targets**') == 2 and md.count('**Four-path targets**') == 2
     # the camera rows, and the row each mirrors (compared on simulated and real LR)
     real = report['real_lr']['rows']
     assert [r['row'] for r in real] == ['pdsr', 'frozen-pdsr', 'pdsr-camera',
@@ -271,6 +274,25 @@ def _check_three_paths(work: Path, root: Path, sec: dict) -> None:
     rules = [t['rule'] for t in sec['target_three_path']]
     assert rules[:2] == ['three-path significantly above never-SR in 48-96 px',
                          'three-path significantly above two-path adaptive overall']
+    # four paths: the x1 neck merged too, each person routed at the three thresholds (the
+    # transform's defaults with an x1 neck: each factor up to its own crop's rows)
+    four = three['four_path']
+    assert four['thresholds'] == [32.0, 64.0, 128.0]
+    merged_stage = json.loads(next((work / 'sizes-pdsr-x4-x2-x1').glob('*/stage.json'))
+                              .read_text())
+    merged = torch.load(merged_stage['files']['checkpoint'], weights_only=True)['state_dict']
+    assert {k for k in merged if k.startswith('extra_sr_necks.x2.')} == x2
+    assert any(k.startswith('extra_sr_necks.x1.') for k in merged)
+    stage = json.loads(next((work / 'sizes-adaptive-4').glob('*/stage.json')).read_text())
+    inst = load_instances(stage['files']['instances'])
+    heights = region_heights(inst, Config.fromfile(str(next(
+        (work / 'sizes-adaptive-4').glob('*/*.py')))))
+    expect = np.array(['sr', 'sr_x2', 'sr_x1', 'direct'])[
+        np.searchsorted(np.array(four['thresholds']), heights, side='right')]
+    assert np.array_equal(inst['sr_path'].astype(str), expect)
+    assert [t['rule'] for t in sec['target_four_path']][:2] == [
+        'four-path significantly above never-SR in 48-96 px',
+        'four-path significantly above two-path adaptive overall']
 
 
 @pytest.mark.slow
@@ -339,12 +361,19 @@ def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
 @pytest.mark.slow
 def test_three_path_tuning_composes_the_three_routes(tiny_job, tmp_path):
     """Every grid pair is composed per person from never-SR, always-x4 and always-x2: a pair
-    that sends everyone to the x2 neck scores exactly the always-x2 evaluation."""
+    that sends everyone to the x2 neck scores exactly the always-x2 evaluation; the same for
+    the four-path triples with always-x1."""
     import torch
     from benchmarks.common.stages import StageRunner
     from benchmarks.pose.configure import configure
     from benchmarks.sizes.job import pose_job_budget
-    from benchmarks.sizes.scales import extra_neck_config, three_path_config, tune_three_path
+    from benchmarks.sizes.scales import (
+        extra_neck_config,
+        restore_neck_config,
+        three_path_config,
+        tune_four_path,
+        tune_three_path,
+    )
     from benchmarks.sizes.threshold import THRESHOLD_GRID
     from mmpose.registry import MODELS
 
@@ -388,6 +417,37 @@ def test_three_path_tuning_composes_the_three_routes(tiny_job, tmp_path):
         always_x2.metrics['coco/AP'], abs=1e-9)
     assert out['grid'][f'{pair[0]:g}/{pair[1]:g}']['PCK'] == pytest.approx(
         always_x2.metrics['pck0.1/PCK'], abs=1e-6)
+    # four paths: an x1 neck beside the x2 one; a triple that sends everyone to the x1 neck
+    # scores exactly the always-x1 evaluation, every other one is composed per person
+    x1_cfg = restore_neck_config(row, ckpts['pdsr']['checkpoint'])
+    torch.manual_seed(6)
+    x1 = MODELS.build(dict(x1_cfg.model, pose_init_cfg=None))
+    x1.load_state_dict({k: v for k, v in state.items() if not k.startswith('sr_neck.')},
+                       strict=False)
+    torch.save(dict(state_dict=x1.state_dict()), tmp_path / 'x1.pth')
+    merged4 = merge_sr_neck_checkpoints(
+        ckpts['pdsr']['checkpoint'], {2: str(tmp_path / 'x2.pth'), 1: str(tmp_path / 'x1.pth')},
+        str(tmp_path / 'merged4.pth'))
+    cfg4 = configure(three_path_config(row, x2_cfg.model.sr_neck, x1_cfg.model.sr_neck), budget,
+                     budget.data_root, 1, 0, 'val')
+    out4 = tune_four_path(runner, base, cfg3, merged, cfg4, merged4, data, two,
+                          (48.0, 96.0, 128.0), 'tune3-')
+    assert len(out4['grid']) == len(list(itertools.combinations(THRESHOLD_GRID, 3)))
+    assert out4['grid'][f'{out4["chosen"][0]:g}/{out4["chosen"][1]:g}/'
+                        f'{out4["chosen"][2]:g}']['AP'] == max(v['AP'] for v in
+                                                               out4['grid'].values())
+    always_x1 = next(r for r in runner.log if r.name == 'tune3-always-x1')
+    assert set(load_instances(always_x1.files['instances'])['sr_path'].astype(str)) == {'sr_x1'}
+    low = max(t for t in THRESHOLD_GRID if t <= heights.min())
+    triple = next((a, b, c) for a, b, c in itertools.combinations(THRESHOLD_GRID, 3)
+                  if b == low and heights.max() < c)
+    assert out4['grid']['/'.join(f'{t:g}' for t in triple)]['AP'] == pytest.approx(
+        always_x1.metrics['coco/AP'], abs=1e-9)
+    # ... and one that sends everyone to the x2 neck, the always-x2 one
+    triple = next((a, b, c) for a, b, c in itertools.combinations(THRESHOLD_GRID, 3)
+                  if a <= heights.min() and heights.max() < b)
+    assert out4['grid']['/'.join(f'{t:g}' for t in triple)]['AP'] == pytest.approx(
+        always_x2.metrics['coco/AP'], abs=1e-9)
 
 
 def test_extra_neck_trains_on_simulated_and_camera_lr_of_its_route(tiny_coco,
@@ -430,6 +490,44 @@ def test_extra_neck_trains_on_simulated_and_camera_lr_of_its_route(tiny_coco,
     assert {'camera_degrade' in res for res in samples} == {True, False}
     with pytest.raises(ValueError, match='LowResDegrade'):
         camera_mix_pipeline([dict(type='TopdownAffine', input_size=(96, 128))], camera, 0.5)
+
+
+def test_x1_neck_restores_people_resized_to_the_pose_input(tiny_coco, mmpose_scope_one_thread):
+    """The x1 neck's config: an x1 neck folded to half the size in front of the frozen pose
+    network; its samples are the row's simulated LR reduced x1 or x2 and resized back, or
+    camera LR of people 0.35-1x the input height enlarged into the crop: both the pose input
+    size, with the HR crop as the target."""
+    from benchmarks.sizes.scales import (
+        CAMERA_CONFIG,
+        RESTORE_CROP_RATIO,
+        RESTORE_SIM_SCALES,
+        restore_neck_config,
+    )
+
+    from lrpose_mm.config import load_config
+
+    from conftest import run_train_pipeline
+    row = load_row_config(dict(config=PDSR))
+    cfg = restore_neck_config(row, 'pose.pth')
+    neck = cfg.model.sr_neck
+    assert (neck.scale, neck.unshuffle) == (1, 2) and cfg.model.freeze_pose is True
+    assert cfg.model.pose_init_cfg == dict(checkpoint='pose.pth')
+    steps = [dict(t) for t in cfg.train_dataloader.dataset.pipeline]
+    mix = next(t for t in steps if t['type'] == 'RandomChoice')
+    (sim, ), (camera, ) = mix['transforms']
+    row_sim = next(t for t in row.train_dataloader.dataset.pipeline
+                   if t['type'] == 'LowResDegrade')
+    assert dict(sim) == dict(row_sim, scale=list(RESTORE_SIM_SCALES), model_scale=1)
+    assert dict(camera) == dict(load_config(CAMERA_CONFIG).camera_degrade, scale=1,
+                                crop_ratio=RESTORE_CROP_RATIO)
+    samples = run_train_pipeline(tiny_coco, steps[:-1])
+    for res in samples:
+        assert res['img'].shape[:2] == (128, 96) and res['img_hr'].shape[:2] == (128, 96)
+        assert res['sr_scale'] == 1
+    assert {'camera_degrade' in res for res in samples} == {True, False}
+    # the enlarged people really lost detail: their crop differs from the HR one
+    assert all(np.abs(res['img'].astype(float) - res['img_hr']).mean() > 0.5
+               for res in samples if 'camera_degrade' in res)
 
 
 def test_camera_rows_train_as_the_camera_config(mmpose_scope_one_thread):

@@ -239,6 +239,93 @@ def test_three_path_config_routes_real_coco_people_three_ways(tmp_path, capsys):
     assert 'exists (add --overwrite' in capsys.readouterr().err
 
 
+def test_four_path_config_routes_real_coco_people_four_ways(tmp_path):
+    """The four-path test config: x4 / x2 / x1 / direct crops from one pipeline, one model with
+    the three necks (merged by tools/misc/merge_sr_necks.py) predicting each route in one
+    batch; the x1 crop is the pose input, restored in place."""
+    import numpy as np
+    from mmengine.dataset import pseudo_collate
+    from mmpose.registry import DATASETS, MODELS
+    torch.set_num_threads(1)
+    cfg = _cfg('pdsr-x4-x2-x1-adaptive_hrnet-w32-frozen_8xb64-20e_coco-mixed.py')
+    necks = {k: _cfg(f'pdsr-{k}_hrnet-w32-frozen_8xb64-20e_coco-{size}.py')
+             for k, size in (('x4', 'lr64x48'), ('x2', 'lr128x96'), ('x1', '256x192'))}
+    assert [necks['x2'].model.sr_neck, necks['x1'].model.sr_neck] == cfg.model.extra_sr_necks
+    ds_cfg = copy.deepcopy(cfg.test_dataloader.dataset)
+    ds_cfg.update(data_root=str(COCO_MINI), ann_file='annotations/person_keypoints_train2017.json',
+                  data_prefix=dict(img='train2017/'), bbox_file=None)
+    ds_cfg.pipeline[2]['size_threshold'] = (60, 100, 160)  # the mini set's people span these
+    dataset = DATASETS.build(ds_cfg)
+    by_route = {}
+    for i in range(len(dataset)):
+        meta = dataset[i]['data_samples'].metainfo
+        by_route.setdefault('direct' if meta['sr_path'] == 'direct' else f'x{meta["sr_scale"]}',
+                            dataset[i])
+    assert set(by_route) == {'x4', 'x2', 'x1', 'direct'}
+    assert tuple(by_route['x1']['inputs'].shape) == (3, 256, 192)
+    torch.manual_seed(0)
+    models = {}
+    for k, c in necks.items():
+        c.model.pose_init_cfg = None
+        models[k] = MODELS.build(c.model)
+        if k != 'x4':   # the same frozen pose network in front of every neck
+            models[k].backbone.load_state_dict(models['x4'].backbone.state_dict())
+            models[k].head.load_state_dict(models['x4'].head.state_dict())
+        torch.save(dict(state_dict=models[k].state_dict()), tmp_path / f'{k}.pth')
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('merge_sr_necks',
+                                                  ROOT / 'tools' / 'misc' / 'merge_sr_necks.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    out = tool.main([str(tmp_path / 'x4.pth'), '--extra', '2', str(tmp_path / 'x2.pth'),
+                     '--extra', '1', str(tmp_path / 'x1.pth'), '--out', str(tmp_path / 'm.pth')])
+    cfg.model.pose_init_cfg = None
+    model = MODELS.build(cfg.model)
+    model.load_state_dict(torch.load(out, weights_only=True)['state_dict'], strict=True)
+    model.eval()
+    order = ('x4', 'x2', 'x1', 'direct')
+    with torch.no_grad():
+        res = model.test_step(pseudo_collate([by_route[k] for k in order]))
+        # the x1 route is the x1 neck's restoration of the crop, then the pose network
+        x1_in = model.data_preprocessor(pseudo_collate([by_route['x1']]))['inputs']
+        restored = models['x1'].sr_neck(x1_in)
+    assert [o.pred_instances.sr_path[0] for o in res] == ['sr', 'sr_x2', 'sr_x1', 'direct']
+    assert torch.equal(model.extra_sr_necks['x1'](x1_in), restored)
+    for o in res:
+        kp = o.pred_instances.keypoints
+        c, s = o.metainfo['input_center'], o.metainfo['input_scale']
+        assert kp.shape == (1, 17, 2) and (np.abs(kp[0] - c) <= 0.6 * s).all()
+
+
+def test_x1_config_restores_people_enlarged_to_the_pose_input(tiny_coco):
+    """The x1 neck's training draws simulated LR reduced x1-x2 and resized back, or camera LR
+    of people 0.35-1x the crop height enlarged into it; both at the 256x192 input, with the
+    HR crop as the target and the x2 config's blur/noise/JPEG."""
+    cfg = _cfg('pdsr-x1_hrnet-w32-frozen_8xb64-20e_coco-256x192.py')
+    x2 = _cfg('pdsr-x2_hrnet-w32-frozen_8xb64-20e_coco-lr128x96.py')
+    assert (cfg.model.sr_neck.scale, cfg.model.sr_neck.unshuffle) == (1, 2)
+    # within the cost target: <= 10% of HRNet-W32 at 256x192 (~7.7 GFLOPs), as the x2 neck
+    from mmengine.analysis import get_model_complexity_info
+    from mmpose.registry import MODELS
+    flops = [get_model_complexity_info(MODELS.build(c.model.sr_neck), inputs=(torch.randn(
+        1, 3, *size), ), show_table=False, show_arch=False)['flops'] / 1e9
+        for c, size in ((cfg, (256, 192)), (x2, (128, 96)))]
+    assert flops[0] <= 0.77 and abs(flops[0] - flops[1]) < 0.1 * flops[1], flops
+    steps = [dict(t) for t in cfg.train_dataloader.dataset.pipeline]
+    mix = next(t for t in steps if t['type'] == 'RandomChoice')
+    (sim, ), (camera, ) = mix['transforms']
+    (sim2, ), (camera2, ) = next(t for t in x2.train_dataloader.dataset.pipeline
+                                 if t['type'] == 'RandomChoice')['transforms']
+    assert mix['prob'] == [0.5, 0.5]
+    assert dict(sim) == dict(sim2, scale=[1, 2], model_scale=1)
+    assert dict(camera) == dict(camera2, scale=1, crop_ratio=(0.35, 1.0))
+    samples = run_train_pipeline(tiny_coco, steps[:-1], seed=1)
+    for res in samples:
+        assert res['img'].shape[:2] == (256, 192) and res['img_hr'].shape[:2] == (256, 192)
+        assert res['sr_scale'] == 1
+    assert {'camera_degrade' in res for res in samples} == {True, False}
+
+
 def test_x2_config_trains_on_simulated_and_camera_lr(tiny_coco):
     """The x2 neck's training draws the base's simulated LR or camera LR of people enlarged or
     shrunk into the 128x96 crop; both give the LR input with the HR crop as its target."""

@@ -61,6 +61,10 @@ def test_transform_routes_three_ways_at_the_thresholds():
     # defaults: x4 below the x2 crop's rows (h / 2), x2 below the pose input height
     d = AdaptiveTopdownAffine(HR, sr_scale=(4, 2))
     assert d.size_thresholds == (32.0, 64.0) and d.size_threshold == 64.0 and d.sr_scale == 4
+    # with an x1 neck last, each factor up to its own crop's rows (the x1 crop loses none)
+    x1 = AdaptiveTopdownAffine(HR, sr_scale=(4, 2, 1))
+    assert x1.size_thresholds == (16.0, 32.0, 64.0)
+    assert [x1.route_scale(s) for s in (15, 16, 31, 32, 63, 64)] == [4, 2, 2, 1, 1, None]
     img = np.zeros((300, 200, 3), np.uint8)
     for box_h, size, scale in ((20, (12, 16), 4), (40, (24, 32), 2), (80, HR, None)):
         res = t.transform(dict(img=img, bbox_center=np.array([[100., 150.]], np.float32),
@@ -113,6 +117,24 @@ def test_three_paths_find_the_people_and_batches_never_mix():
                                                           'sr_x2']
     assert all(len({r.pred_instances.sr_path[0] for r in b}) == 1 for b in seen)
     assert len(seen) == 3
+    kpts = np.stack([np.asarray(r.pred_instances.keypoints[0]) for r in res])
+    heights = np.array([b[3] - b[1] for b in boxes], float)
+    err = np.linalg.norm(kpts - gt, axis=-1).max(-1)
+    assert (err < 0.05 * heights).all(), (err, heights)
+
+
+def test_an_x1_neck_restores_the_mid_sizes_at_the_pose_input_size():
+    # x4 / x2 / x1 (a neck at the pose input size) / direct: each route finds its people
+    boxes = [(20, 20, 36, 41), (60, 30, 92, 73), (100, 60, 140, 124), (150, 80, 240, 200)]
+    img, gt = draw_people(boxes)   # region heights 1.25 x (21, 43, 64, 120)
+    model = _oracle(extra=(2, 1))
+    assert model.sr_routes == ('sr', 'sr_x2', 'sr_x1', 'direct')
+    pipe = adaptive_pipeline(model, size_threshold=(32, 64, 128))
+    crop = next(t for t in pipe if t['type'] == 'AdaptiveTopdownAffine')
+    assert crop['sr_scale'] == (4, 2, 1)
+    res = inference_topdown_batched(model, [img], [np.array(boxes, np.float32)], batch_size=8,
+                                    pipeline=pipe)[0]
+    assert [r.pred_instances.sr_path[0] for r in res] == ['sr', 'sr_x2', 'sr_x1', 'direct']
     kpts = np.stack([np.asarray(r.pred_instances.keypoints[0]) for r in res])
     heights = np.array([b[3] - b[1] for b in boxes], float)
     err = np.linalg.norm(kpts - gt, axis=-1).max(-1)

@@ -74,6 +74,41 @@ def test_neck_shapes_and_untrained_is_bicubic(scale):
     assert (out - ref).abs().max() > 0  # ... but not exactly zero, so it trains
 
 
+@pytest.mark.parametrize('scale', [1, 2, 4])
+def test_unshuffled_neck_restores_at_its_scale_for_a_quarter_of_the_cost(scale):
+    x = torch.randn(2, 3, 16, 12)
+    neck = PoseDrivenSRNeck(scale=scale, mid_channels=8, num_blocks=2, unshuffle=2)
+    neck.init_weights()
+    with torch.no_grad():
+        out = neck(x)
+    ref = x if scale == 1 else F.interpolate(x, scale_factor=scale, mode='bicubic',
+                                             align_corners=False)
+    assert out.shape == (2, 3, 16 * scale, 12 * scale)
+    assert 0 < (out - ref).abs().max() < 0.05  # an untrained neck is its skip, and trains
+    # the body works at half the size: about a quarter of the plain neck's FLOPs
+    flops = [get_model_complexity_info(
+        PoseDrivenSRNeck(scale=scale, unshuffle=u), inputs=(torch.randn(1, 3, 64, 48), ),
+        show_table=False, show_arch=False)['flops'] for u in (1, 2)]
+    assert 0.2 < flops[1] / flops[0] < 0.4, flops
+    # the fold and unfold keep the pixel grid: the input moved by 2 rows (one body pixel)
+    # moves the output by 2 * scale rows, away from the zero-padded borders (no channel
+    # attention: its global pooling sees the borders)
+    neck = PoseDrivenSRNeck(scale=scale, mid_channels=8, num_blocks=2, unshuffle=2,
+                            channel_attention=False, last_init_std=0.1)
+    x = torch.randn(1, 3, 64, 8)
+    with torch.no_grad():
+        out, moved = neck(x), neck(torch.roll(x, 2, dims=2))
+    inner = slice(20 * scale, 44 * scale)
+    assert torch.allclose(torch.roll(out, 2 * scale, dims=2)[..., inner, :],
+                          moved[..., inner, :], atol=1e-5)
+    assert (out - F.interpolate(x, scale_factor=scale, mode='bicubic') if scale > 1
+            else out - x).abs().max() > 0.05  # a residual that really moves
+    with pytest.raises(ValueError, match=r'unshuffle=2 does not divide the input size \(7, 6\)'):
+        neck(torch.randn(1, 3, 7, 6))
+    with pytest.raises(ValueError, match='PoseDrivenSRNeck.unshuffle'):
+        PoseDrivenSRNeck(scale=1, unshuffle=0)
+
+
 def test_neck_flops_within_budget_and_bad_scale():
     neck = PoseDrivenSRNeck(scale=4)  # defaults
     info = get_model_complexity_info(neck, inputs=(torch.randn(1, 3, 64, 48), ),

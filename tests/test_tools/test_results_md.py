@@ -126,6 +126,20 @@ def test_sizes_real_lr_and_action_tables(tmp_path):
     assert ('| PDSR → frozen HR oracle | 32 / 96 px | 0.200 | 0.192 | 0.188 | – | '
             '+0.020 [0.010, 0.030] | +0.008 [−0.001, 0.017] | 1/2 met; missed: three-path '
             'above two-path |') in three
+    assert tool.sizes_four(sizes)[-1].startswith('|---')  # no four-path record: header only
+    sec['table'] += [dict(row='adaptive-4', AP={b: [0.207, 0.2, 0.21] for b in buckets}),
+                     dict(row='always-x1', AP={b: [0.199, 0.19, 0.21] for b in buckets})]
+    sec['differences'] += [dict(better='adaptive-4', worse=w, bucket=b, metric='AP', diff=d)
+                           for w, b, d in (('never-sr', '48-96', [0.001, -0.011, 0.016]),
+                                           ('adaptive', 'all', [0.007, 0.0004, 0.013]),
+                                           ('adaptive-3', 'all', [0.0056, 0.0021, 0.0085]))]
+    sec['three_path']['four_path'] = dict(thresholds=[32.0, 80.0, 112.0])
+    sec['target_four_path'] = [dict(rule='four-path above never-SR in 48-96 px', met=False),
+                               dict(rule='b', met=True)]
+    four = '\n'.join(tool.sizes_four(sizes))
+    assert ('| PDSR → frozen HR oracle | 32 / 80 / 112 px | 0.207 | 0.199 | '
+            '+0.001 [−0.011, 0.016] | +0.007 [0.000, 0.013] | +0.006 [0.002, 0.009] | '
+            '1/2 met; missed: four-path above never-SR in 48-96 px |') in four
 
     iv = dict(top1=dict(gt=[0.93, 0.9, 0.96], pdsr=[0.365, 0.3, 0.43]),
               gap_closure=dict(pdsr=[0.22, 0.11, 0.32]))

@@ -16,7 +16,7 @@ with 1 when a block would change, so a table cannot silently drift from its repo
 
 Kinds: ``pose`` (variants with intervals), ``pose-diffs`` (paired differences), ``sizes``
 (mixed person sizes: adaptive against never-SR / always-SR per checkpoint), ``sizes-3`` (the
-three-path routing with an x2 neck), ``real-lr`` (real against simulated LR, per training
+three-path routing with an x2 neck), ``sizes-4`` (four paths, an x1 neck added), ``real-lr`` (real against simulated LR, per training
 degradation) and ``action`` (top-1 per skeleton source and recognizer).
 """
 import argparse
@@ -153,6 +153,31 @@ def sizes_three(report: dict) -> List[str]:
          'targets'], rows)
 
 
+def sizes_four(report: dict) -> List[str]:
+    """Four-path routing (x4 / x2 / x1 / direct) against never-SR, the two-path and the
+    three-path routing, per checkpoint, with its targets."""
+    rows = []
+    for key, name in SIZES_SECTIONS:
+        sec = report.get(key)
+        four = (sec or {}).get('three_path') or {}
+        if not four.get('four_path'):
+            continue
+        ap = {r['row']: r['AP'].get('all') for r in sec['table']}
+        targets = sec['target_four_path']
+        rows.append([name, ' / '.join(f'{t:g}' for t in four['four_path']['thresholds']) + ' px',
+                     num((ap.get('adaptive-4') or [None])[0]),
+                     num((ap.get('always-x1') or [None])[0]),
+                     interval(_diff(sec, 'never-sr', '48-96', 'adaptive-4'), sign=True),
+                     interval(_diff(sec, 'adaptive', 'all', 'adaptive-4'), sign=True),
+                     interval(_diff(sec, 'adaptive-3', 'all', 'adaptive-4'), sign=True),
+                     f'{sum(t["met"] for t in targets)}/{len(targets)} met'
+                     + ''.join(f'; missed: {t["rule"]}' for t in targets if not t['met'])])
+    return [run_line(report['meta']), ''] + table(
+        ['checkpoint', 'thresholds x4 / x2 / x1', 'AP four-path', 'AP always-x1',
+         'four-path − never-SR (48-96 px)', 'four-path − two-path', 'four-path − three-path',
+         'targets'], rows)
+
+
 def real_lr(report: dict) -> List[str]:
     sec = report['real_lr']
     rows = [[r['row'], r.get('trained_on', 'simulated LR'), interval(r['AP_sim']),
@@ -186,7 +211,7 @@ def action(report: dict) -> List[str]:
 
 KINDS: Dict[str, Callable[[dict], List[str]]] = {
     'pose': pose, 'pose-diffs': pose_diffs, 'sizes': sizes, 'sizes-3': sizes_three,
-    'real-lr': real_lr,
+    'sizes-4': sizes_four, 'real-lr': real_lr,
     'action': action}
 
 

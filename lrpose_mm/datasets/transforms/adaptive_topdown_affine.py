@@ -43,7 +43,10 @@ class AdaptiveTopdownAffine(BaseTransform):
             ``h / s_{i+1}`` for every factor but the last and ``h`` (the pose
             input height) for the last, i.e. a person goes to the smallest
             factor whose LR crop does not have more rows than the person: fewer
-            rows than a crop would mean plain interpolation on that path.
+            rows than a crop would mean plain interpolation on that path. With
+            an x1 neck last (a crop at the pose input, restored in place), which
+            loses no row of anyone smaller than the input, the defaults are
+            ``h / s_i``: each factor up to its own crop height.
         use_udp (bool): as in ``TopdownAffine``.
     """
 
@@ -73,6 +76,8 @@ class AdaptiveTopdownAffine(BaseTransform):
     @staticmethod
     def _thresholds(size_threshold, scales: Tuple[int, ...], h: int) -> Tuple[float, ...]:
         if size_threshold is None:
+            if scales[-1] == 1:
+                return tuple(float(h) / s for s in scales)
             return tuple(float(h) / s for s in scales[1:]) + (float(h), )
         values = (tuple(size_threshold) if isinstance(size_threshold, (list, tuple))
                   else (size_threshold, ))

@@ -45,14 +45,18 @@ from .data import make_lowres_copy, make_sizes_split, split_cache_keys
 from .evaluate import RowStats, evaluate_stage
 from .pipelines import ALWAYS_SR, NEVER_SR, ROUTES, lr_input_gap, routed_pipeline, with_pipeline
 from .scales import (
+    ALWAYS_X1,
     ALWAYS_X2,
     CAMERA_CONFIG,
     camera_mix_pipeline,
     default_thresholds,
     extra_neck_config,
+    merge_four_path,
+    restore_neck_config,
     three_path_config,
     three_path_pipeline,
     train_extra_neck,
+    tune_four_path,
     tune_three_path,
 )
 from .threshold import DUMP_FILES, tune_route_stages, tune_threshold
@@ -71,6 +75,7 @@ class SizesBudget:
     num_tune_images: int = 150
     real_lr_rows: Optional[List[str]] = None  # default every LR row of checkpoints.json
     three_path: bool = True  # train an x2 neck per model; x4 / x2 / direct routing
+    four_path: bool = True  # and an x1 neck; x4 / x2 / x1 / direct routing (with three_path)
     camera_rows: bool = True  # SR rows trained on simulated + camera LR, for the real-LR table
 
 
@@ -127,12 +132,14 @@ SIZES_MODELS = (
 def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budget,
                data_dir: Path, data: dict, tune: Optional[dict], gt_data: dict,
                image_ids: Sequence[int], idx: np.ndarray, threshold: Optional[float],
-               three_path: bool = False) -> Tuple[Dict[str, RowStats], float, Optional[dict],
-                                                  Optional[dict]]:
+               three_path: bool = False, four_path: bool = False
+               ) -> Tuple[Dict[str, RowStats], float, Optional[dict], Optional[dict]]:
     """never-SR / always-SR / adaptive rows of one checkpoint, the adaptive threshold and
     its tuning record (the threshold is chosen on ``tune`` when given); with ``three_path``
     also always-x2 and the three-path adaptive row (an x2 neck trained in front of the
-    checkpoint's pose network, thresholds chosen on ``tune``) and its record."""
+    checkpoint's pose network, thresholds chosen on ``tune``) and its record; with
+    ``four_path`` too, always-x1 and the four-path row (an x1 neck beside both), whose
+    record is the three-path record's ``four_path``."""
     row_cfg, root = load_row_config(entry), str(data_dir.resolve())
     base = configure(row_cfg, budget, root, 1, budget.seed, 'sizes')
     crop = next(t for t in routed_pipeline(base, threshold)
@@ -177,9 +184,35 @@ def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budg
         rec = runner.test(f'sizes-{model.tag}{route}', cfg, ckpt3,
                           dict(data=data['cache_key']), files=DUMP_FILES)
         rows[route] = evaluate_stage(route, rec, gt_data, image_ids, idx)
-    return rows, threshold, tuning, dict(thresholds=list(chosen3), tuning=tuning3,
-                                         neck_checkpoint=trained.checkpoint,
-                                         train_seconds=trained.seconds)
+    three = dict(thresholds=list(chosen3), tuning=tuning3, neck_checkpoint=trained.checkpoint,
+                 train_seconds=trained.seconds)
+    if not four_path:
+        return rows, threshold, tuning, three
+    neck1_cfg = restore_neck_config(row_cfg, entry['checkpoint'])
+    trained1, _ = train_extra_neck(runner, f'sizes-{model.row}', neck1_cfg, entry, budget,
+                                   data_root, split_cache_keys(data_root))
+    ckpt4 = merge_four_path(runner, f'sizes-{model.row}', entry, trained,
+                            trained1).files['checkpoint']
+    row4 = three_path_config(row_cfg, neck_cfg.model.sr_neck, neck1_cfg.model.sr_neck)
+    base4 = configure(row4, budget, root, 1, budget.seed, 'sizes')
+    chosen4, tuning4 = default_thresholds(base4), None
+    if tune is not None:
+        tcfg4 = configure(row4, budget, root, 1, budget.seed, 'sizes-tune')
+        tuning4 = tune_four_path(runner, tcfg, tcfg3, ckpt3, tcfg4, ckpt4, tune, two,
+                                 (*chosen3, chosen4[-1]), stage_prefix=prefix)
+        chosen4 = tuple(tuning4['chosen'])
+        print(f'            {model.row}: four-path thresholds chosen on the tune split: '
+              f'x4 below {chosen4[0]:g} px, x2 below {chosen4[1]:g} px, x1 below '
+              f'{chosen4[2]:g} px', flush=True)
+    for route, thr in (('always-x1', ALWAYS_X1), ('adaptive-4', chosen4)):
+        cfg = with_pipeline(base4, three_path_pipeline(base4, thr))
+        rec = runner.test(f'sizes-{model.tag}{route}', cfg, ckpt4,
+                          dict(data=data['cache_key']), files=DUMP_FILES)
+        rows[route] = evaluate_stage(route, rec, gt_data, image_ids, idx)
+    three['four_path'] = dict(thresholds=list(chosen4), tuning=tuning4,
+                              neck_checkpoint=trained1.checkpoint,
+                              train_seconds=trained1.seconds)
+    return rows, threshold, tuning, three
 
 
 #: the SR rows trained again on simulated + camera LR for the real-LR table (every row with
@@ -266,7 +299,8 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
                   'adaptive', flush=True)
             rows, threshold, tuning, three = route_rows(
                 runner, model, ckpts[model.row], budget, data_dir, data, tune, gt_data,
-                image_ids, idx, sizes.threshold, sizes.three_path)
+                image_ids, idx, sizes.threshold, sizes.three_path,
+                sizes.three_path and sizes.four_path)
             rows['hr-oracle'] = oracle
             report[model.section] = sizes_report.sizes_section(
                 rows, data, threshold, tuning, model.row, model.title, model.short, three)

@@ -12,9 +12,13 @@ LABELS = {'never-sr': 'never-SR ({ckpt} ckpt, direct path: crop at 128x96)',
           'adaptive': 'adaptive (AdaptiveTopdownAffine, {ckpt} ckpt)',
           'always-x2': 'always-x2 ({ckpt} ckpt + x2 neck, LR crop 64x48 -> x2 neck)',
           'adaptive-3': 'three-path adaptive ({ckpt} ckpt + x2 neck: x4 / x2 / direct)',
+          'always-x1': 'always-x1 ({ckpt} ckpt + x1 neck, crop 128x96 -> x1 neck)',
+          'adaptive-4': 'four-path adaptive ({ckpt} ckpt + x2 and x1 necks: x4 / x2 / x1 / '
+                        'direct)',
           'hr-oracle': 'HR oracle, plain resizing (reference)'}
 PAIRS = (('adaptive', 'never-sr'), ('adaptive', 'always-sr'), ('adaptive-3', 'never-sr'),
-         ('adaptive-3', 'always-sr'), ('adaptive-3', 'adaptive'))
+         ('adaptive-3', 'always-sr'), ('adaptive-3', 'adaptive'), ('adaptive-4', 'never-sr'),
+         ('adaptive-4', 'always-sr'), ('adaptive-4', 'adaptive'), ('adaptive-4', 'adaptive-3'))
 
 
 def _buckets(rows: Dict) -> List[str]:
@@ -27,7 +31,7 @@ def sizes_section(rows: Dict, data: dict, threshold: float, tuning: Optional[dic
     """Table, paired differences and the target check of the mixed-size evaluation of the
     checkpoint of ``checkpoints.json`` row ``model`` (``title`` heads its report section,
     ``short`` names it in the row labels); ``three``: the three-path record (thresholds,
-    tuning) when its rows are in ``rows``."""
+    tuning; the four-path one under ``four_path``) when its rows are in ``rows``."""
     buckets = _buckets(rows)
     table = []
     for key, r in rows.items():
@@ -69,6 +73,8 @@ def sizes_section(rows: Dict, data: dict, threshold: float, tuning: Optional[dic
     return dict(
         model=model, title=title, three_path=three,
         target_three_path=three_path_targets(diffs, buckets) if three else None,
+        target_four_path=(three_path_targets(diffs, buckets, 'adaptive-4', 'four-path')
+                          if three and three.get('four_path') else None),
         data=(f'{data["num_images"]} procedural images (own split, rendered at '
               'people 128-320 px tall, each whole image shrunk by its own factor: people '
               f'about 20-300 px), {data["num_people"]} people, GT boxes, CocoMetric on the '
@@ -77,13 +83,15 @@ def sizes_section(rows: Dict, data: dict, threshold: float, tuning: Optional[dic
         target=target)
 
 
-def three_path_targets(diffs: List[dict], buckets: List[str]) -> List[dict]:
-    """The three-path targets on paired AP: above never-SR in the 48-96 px bucket and above
-    the two-path adaptive overall (both significant), below neither never-SR nor always-SR
-    in any bucket (no reversed difference)."""
+def three_path_targets(diffs: List[dict], buckets: List[str], row: str = 'adaptive-3',
+                       name: str = 'three-path') -> List[dict]:
+    """The scale-aware targets on paired AP of ``row`` (the three-path row, or the four-path
+    one): above never-SR in the 48-96 px bucket and above the two-path adaptive overall
+    (both significant), below neither never-SR nor always-SR in any bucket (no reversed
+    difference)."""
     def difference(worse: str, bucket: str) -> dict:
-        """The paired AP difference three-path − ``worse`` in ``bucket`` ({} if absent)."""
-        return next((d for d in diffs if d['better'] == 'adaptive-3' and d['worse'] == worse
+        """The paired AP difference ``row`` − ``worse`` in ``bucket`` ({} if absent)."""
+        return next((d for d in diffs if d['better'] == row and d['worse'] == worse
                      and d['bucket'] == bucket and d['metric'] == 'AP'), {})
 
     def verdict_of(worse: str, bucket: str) -> Optional[str]:
@@ -92,15 +100,15 @@ def three_path_targets(diffs: List[dict], buckets: List[str]) -> List[dict]:
     def diff_of(worse: str, bucket: str):
         return difference(worse, bucket).get('diff')
 
-    out = [dict(rule='three-path significantly above never-SR in 48-96 px',
+    out = [dict(rule=f'{name} significantly above never-SR in 48-96 px',
                 met=verdict_of('never-sr', '48-96') == 'significant',
                 diff=diff_of('never-sr', '48-96')),
-           dict(rule='three-path significantly above two-path adaptive overall',
+           dict(rule=f'{name} significantly above two-path adaptive overall',
                 met=verdict_of('adaptive', 'all') == 'significant',
                 diff=diff_of('adaptive', 'all'))]
     for bk in buckets:
         for other in ('never-sr', 'always-sr'):
-            out.append(dict(rule=f'three-path not significantly below {other} in {bk}',
+            out.append(dict(rule=f'{name} not significantly below {other} in {bk}',
                             met=verdict_of(other, bk) != 'reversed', diff=diff_of(other, bk)))
     return out
 
@@ -187,6 +195,27 @@ def _md_sizes(sec: dict) -> List[str]:
                       'always-x2; the five best of ' + str(len(tun['grid'])) + ' pairs): '
                       + ', '.join(f'{k} px {v["AP"]:.3f} / {v["PCK"]:.3f}' for k, v in best)
                       + f' -> {t4:g}/{t2:g} px']
+    four = (three or {}).get('four_path')
+    if four:
+        t4, t2, t1 = four['thresholds']
+        lines += ['', '**Four paths** (an x1 neck beside the x2 one, trained the same way on '
+                  'simulated LR reduced x1-x2 and resized back, and camera LR of crop regions '
+                  '0.35-1x the pose input height: the person resized to 128x96 and restored '
+                  f'there): x4 SR below {t4:g} px region height, x2 SR below {t2:g} px, x1 '
+                  f'below {t1:g} px, direct above'
+                  + (' (chosen on the sizes-tune split).' if four.get('tuning') else '.'),
+                  '', '**Four-path targets** (paired AP intervals)', '']
+        for t in sec['target_four_path']:
+            lines.append(f'- {"met" if t["met"] else "MISSED"}: {t["rule"]} '
+                         f'(Δ {fmt_interval(t["diff"]) if t["diff"] else "n/a"})')
+        tun = four.get('tuning')
+        if tun:
+            best = sorted(tun['grid'].items(), key=lambda kv: -kv[1]['AP'])[:5]
+            lines += ['', 'Four-path thresholds on the tune split (composed per person from '
+                      'the four routes; the five best of ' + str(len(tun['grid']))
+                      + ' triples): ' + ', '.join(f'{k} px {v["AP"]:.3f} / {v["PCK"]:.3f}'
+                                                  for k, v in best)
+                      + f' -> {t4:g}/{t2:g}/{t1:g} px']
     tuning = sec.get('tuning')
     if tuning:
         lines += ['', f'**Threshold chosen on the tune split** ({tuning["num_images"]} other '

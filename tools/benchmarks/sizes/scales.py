@@ -1,7 +1,8 @@
 """Scale-aware SR for the mixed-size evaluation: an x2 SR neck trained in front of a row's
 own pose network (kept frozen), merged into the row's checkpoint as ``extra_sr_necks.x2``,
 and the three-path routing (x4 SR / x2 SR / direct) with its two thresholds chosen on the
-sizes-tune split.
+sizes-tune split; then an x1 neck beside both (``extra_sr_necks.x1``: the person resized
+to the pose input and restored there) and the four-path routing (x4 / x2 / x1 / direct).
 
 The x2 neck learns the LR its route serves: half of its samples are the row's simulated LR
 at x2, half are camera LR (``CameraLowResDegrade``: the whole frame reduced, the person
@@ -39,6 +40,13 @@ CAMERA_CONFIG = CONFIG_PREFIX + 'pdsr-x4-camera_hrnet-tiny_synthetic-lr32x24.py'
 EXTRA_CROP_RATIO = (0.5, 2.0)
 #: share of camera samples in the extra neck's training (the rest: simulated LR)
 EXTRA_CAMERA_PROB = 0.5
+#: the x1 neck: the crop at the pose input size restored in place, its body at half the size
+#: (``unshuffle``: the cost of the x2 neck); half of its samples are camera LR of crop regions
+#: 0.35-1x the pose input height, enlarged into it; half are the row's simulated LR reduced
+#: x1 or x2 and resized back (chosen on the sizes-tune split: docs/tuning.md)
+RESTORE_UNSHUFFLE = 2
+RESTORE_CROP_RATIO = (0.35, 1.0)
+RESTORE_SIM_SCALES = (1, 2)
 
 
 def _rescale_pipeline(pipeline, scale: int) -> list:
@@ -105,10 +113,28 @@ def extra_neck_config(row_cfg: Config, pose_checkpoint: str, scale: int = EXTRA_
     return cfg
 
 
-def three_path_config(row_cfg: Config, extra_neck: dict) -> Config:
-    """The row's config with the extra neck beside its own (``extra_sr_necks``)."""
+def restore_neck_config(row_cfg: Config, pose_checkpoint: str) -> Config:
+    """The row's config training an x1 neck in front of its pose network (frozen), as
+    :func:`extra_neck_config` trains the x2 one: on the row's simulated LR reduced by one of
+    ``RESTORE_SIM_SCALES`` and resized back to the pose input (``model_scale=1``), and on
+    camera LR of people whose crop region is ``RESTORE_CROP_RATIO`` times the input height,
+    half and half."""
+    cfg = extra_neck_config(row_cfg, pose_checkpoint, scale=1, camera_prob=0)
+    cfg.model.sr_neck.unshuffle = RESTORE_UNSHUFFLE
+    dataset = cfg.train_dataloader.dataset
+    pipeline = [copy.deepcopy(dict(t)) for t in dataset.pipeline]
+    i = [t.get('type') for t in pipeline].index('LowResDegrade')
+    pipeline[i] = dict(pipeline[i], scale=list(RESTORE_SIM_SCALES), model_scale=1)
+    camera = dict(load_config(CAMERA_CONFIG).camera_degrade, scale=1,
+                  crop_ratio=RESTORE_CROP_RATIO)
+    dataset.pipeline = camera_mix_pipeline(pipeline, camera, EXTRA_CAMERA_PROB)
+    return cfg
+
+
+def three_path_config(row_cfg: Config, *extra_necks: dict) -> Config:
+    """The row's config with the extra necks beside its own (``extra_sr_necks``)."""
     cfg = copy.deepcopy(row_cfg)
-    cfg.model.extra_sr_necks = [copy.deepcopy(dict(extra_neck))]
+    cfg.model.extra_sr_necks = [copy.deepcopy(dict(n)) for n in extra_necks]
     return cfg
 
 
@@ -118,18 +144,32 @@ def train_extra_neck(runner: StageRunner, name: str, neck_cfg: Config, entry: di
     """Train the extra neck of ``neck_cfg`` (:func:`extra_neck_config`, ``budget.ft_iters``)
     and merge it into the row's checkpoint; the records of both stages (the merge's
     ``checkpoint`` is the three-path model's)."""
+    scale = int(neck_cfg.model.sr_neck.scale)
     cfg = configure(neck_cfg, budget, data_root, budget.ft_iters, budget.seed, 'val')
-    trained = runner.train(f'{name}-x{EXTRA_SCALE}-neck', cfg,
+    trained = runner.train(f'{name}-x{scale}-neck', cfg,
                            dict(data=data_key, parent=entry['checkpoint']))
 
     def merge(stage_dir: Path) -> Dict[str, dict]:
         out = str(stage_dir / 'merged.pth')
-        merge_sr_neck_checkpoints(entry['checkpoint'], {EXTRA_SCALE: trained.checkpoint}, out)
+        merge_sr_neck_checkpoints(entry['checkpoint'], {scale: trained.checkpoint}, out)
         return dict(files=dict(checkpoint=out))
 
-    merged = runner.compute(f'{name}-x4-x{EXTRA_SCALE}', dict(
+    merged = runner.compute(f'{name}-x4-x{scale}', dict(
         base=entry['checkpoint'], extra=trained.checkpoint, extra_key=trained.key), merge)
     return trained, merged
+
+
+def merge_four_path(runner: StageRunner, name: str, entry: dict, x2: StageRecord,
+                    x1: StageRecord) -> StageRecord:
+    """The row's checkpoint with the trained x2 and x1 necks merged beside its own."""
+    def merge(stage_dir: Path) -> Dict[str, dict]:
+        out = str(stage_dir / 'merged.pth')
+        merge_sr_neck_checkpoints(entry['checkpoint'], {2: x2.checkpoint, 1: x1.checkpoint},
+                                  out)
+        return dict(files=dict(checkpoint=out))
+
+    return runner.compute(f'{name}-x4-x2-x1', dict(base=entry['checkpoint'], x2=x2.key,
+                                                   x1=x1.key), merge)
 
 
 def default_thresholds(cfg: Config) -> Tuple[float, ...]:
@@ -144,8 +184,9 @@ def three_path_pipeline(cfg: Config, thresholds: Optional[Sequence[float]]) -> l
     return routed_pipeline(cfg, None if thresholds is None else tuple(thresholds))
 
 
-#: thresholds that send every person to the x2 neck
+#: thresholds that send every person to the x2 neck (three paths) / the x1 neck (four)
 ALWAYS_X2 = (NEVER_SR, ALWAYS_SR)
+ALWAYS_X1 = (NEVER_SR, 2 * NEVER_SR, ALWAYS_SR)
 
 
 def tune_three_path(runner: StageRunner, base: Config, cfg: Config, checkpoint: str,
@@ -170,5 +211,37 @@ def tune_three_path(runner: StageRunner, base: Config, cfg: Config, checkpoint: 
         grid[(t4, t2)] = (routes.ap(which), routes.pck(which))
     chosen = choose(grid, lambda t: abs(t[0] - default[0]) + abs(t[1] - default[1]))
     return dict(grid={f'{a:g}/{b:g}': dict(AP=v[0], PCK=v[1]) for (a, b), v in grid.items()},
+                chosen=list(chosen), default=list(default), num_images=data['num_images'],
+                num_people=data['num_people'])
+
+
+def tune_four_path(runner: StageRunner, base: Config, cfg3: Config, checkpoint3: str,
+                   cfg4: Config, checkpoint4: str, data: dict,
+                   two_path: Dict[str, StageRecord], default: Tuple[float, float, float],
+                   stage_prefix: str) -> dict:
+    """Choose (x4, x2, x1 upper ends) on the tune split as :func:`tune_three_path` chooses
+    two: always-x2 is the three-path tuning's stage (``cfg3``, ``checkpoint3``), always-x1
+    is evaluated once (``cfg4``, ``checkpoint4``: with both extra necks), every grid triple
+    is composed per person from the four routes."""
+    gt_data = json.loads(Path(data['ann_file']).read_text())
+    key = dict(data=data['cache_key'])
+    always_x2 = runner.test(f'{stage_prefix}always-x2',
+                            with_pipeline(cfg3, three_path_pipeline(cfg3, ALWAYS_X2)),
+                            checkpoint3, key, files=DUMP_FILES)
+    always_x1 = runner.test(f'{stage_prefix}always-x1',
+                            with_pipeline(cfg4, three_path_pipeline(cfg4, ALWAYS_X1)),
+                            checkpoint4, key, files=DUMP_FILES)
+    # route index per person: 0 x4, 1 x2, 2 x1, 3 direct
+    routes = ComposedRoutes([two_path['always-sr'], always_x2, always_x1,
+                             two_path['never-sr']], gt_data)
+    heights = region_heights(routes.instances[3],
+                             with_pipeline(base, routed_pipeline(base, NEVER_SR)))
+    grid = {}
+    for thr in itertools.combinations(THRESHOLD_GRID, 3):
+        which = np.searchsorted(np.asarray(thr), heights, side='right')
+        grid[thr] = (routes.ap(which), routes.pck(which))
+    chosen = choose(grid, lambda t: sum(abs(a - b) for a, b in zip(t, default)))
+    return dict(grid={'/'.join(f'{t:g}' for t in k): dict(AP=v[0], PCK=v[1])
+                      for k, v in grid.items()},
                 chosen=list(chosen), default=list(default), num_images=data['num_images'],
                 num_people=data['num_people'])
