@@ -358,6 +358,40 @@ def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
     assert 0.5 < row.ap['all'].point < 1.0
 
 
+def test_real_lr_gap_by_size_pairs_the_same_people(tmp_path):
+    """Real − simulated PCK per bucket of the person's LR height: the same people in both
+    dumps; a miss of the small person shows in its bucket alone."""
+    from benchmarks.common.stages import StageRecord
+    from benchmarks.common.stats import resample_indices
+    from benchmarks.sizes.evaluate import pck_gap_by_size
+    rng = np.random.default_rng(0)
+    heights = [16.0, 28.0, 50.0]   # LR px: buckets <24, 24-32, >=40
+    recs = {}
+    for name, miss in (('sim', None), ('real', 16.0)):
+        dump = dict(pred=[], gt=[], mask=[], bbox=[], img_id=[], pred_scores=[])
+        for i, h in enumerate(heights):
+            kp = np.stack([10 + rng.uniform(0, h / 2, 17), 5 + rng.uniform(0, h, 17)], 1)
+            dump['gt'].append(kp)
+            dump['pred'].append(kp + (h if h == miss else 0.0))
+            dump['mask'].append(np.ones(17, bool))
+            dump['bbox'].append([10, 5, 10 + h / 2, 5 + h])
+            dump['img_id'].append(i % 2 + 1)
+            dump['pred_scores'].append(np.ones(17))
+        np.savez(tmp_path / f'{name}.npz', **{k: np.asarray(v) for k, v in dump.items()})
+        recs[name] = StageRecord(name, 'k', str(tmp_path), 0.0,
+                                 files=dict(instances=str(tmp_path / f'{name}.npz')))
+    out = pck_gap_by_size(recs['sim'], recs['real'], [1, 2], resample_indices(2, 20))
+    assert list(out) == ['<24', '24-32', '>=40']
+    assert [out[b]['people'] for b in out] == [1, 1, 1]
+    assert out['<24']['diff'][0] == -1.0 and out['<24']['sim'][0] == 1.0
+    assert out['24-32']['diff'][0] == 0.0 and out['>=40']['diff'][0] == 0.0
+    other = StageRecord('other', 'k', str(tmp_path), 0.0,
+                        files=dict(instances=str(tmp_path / 'other.npz')))
+    np.savez(tmp_path / 'other.npz', **{k: v[:2] for k, v in np.load(tmp_path / 'sim.npz').items()})
+    with pytest.raises(ValueError, match='do not list the same people'):
+        pck_gap_by_size(recs['sim'], other, [1, 2], resample_indices(2, 20))
+
+
 @pytest.mark.slow
 def test_three_path_tuning_composes_the_three_routes(tiny_job, tmp_path):
     """Every grid pair is composed per person from never-SR, always-x4 and always-x2: a pair

@@ -82,6 +82,20 @@ def test_onnxruntime_backend_in_batched_adaptive_inference(tmp_path):
             inference_topdown_batched(model, [img], [boxes], pipeline=pipe)
 
 
+def test_x1_route_exports_with_its_folded_neck(tmp_path):
+    """The x1 neck (space-to-depth, body at half the size, sub-pixel unfold) exports and runs
+    in onnxruntime like the others: one file per route, the x1 one at the pose input size."""
+    model = _model(flip=False)
+    for k, extra in ((2, {}), (1, dict(unshuffle=2))):
+        model.extra_sr_necks[f'x{k}'] = MODELS.build(dict(
+            type='PoseDrivenSRNeck', scale=k, mid_channels=8, num_blocks=1, last_init_std=0.1,
+            **extra)).eval()
+    files = export_paths(model, str(tmp_path / 'pdsr'))
+    assert sorted(files) == ['direct', 'sr', 'sr_x1', 'sr_x2']
+    parity = onnx_parity(model, files['sr_x1'], 'sr_x1', batch_size=2)
+    assert parity['max_abs_diff'] < 1e-4
+
+
 def test_three_routes_export_and_run_with_onnxruntime(tmp_path):
     model = _model(flip=False)
     model.extra_sr_necks['x2'] = MODELS.build(

@@ -114,6 +114,13 @@ def test_sizes_real_lr_and_action_tables(tmp_path):
     sizes['real_lr']['rows'][0].update(met=False, trained_on='simulated + camera LR')
     assert '| pdsr | simulated + camera LR | 0.161' in '\n'.join(tool.real_lr(sizes))
     assert '| reversed | missed |' in '\n'.join(tool.real_lr(sizes))
+    assert tool.real_lr_by_size(sizes)[-1].startswith('|---')  # no breakdown: header only
+    sizes['real_lr']['rows'][0]['pck_by_lr_height'] = {
+        '<24': dict(people=7, diff=[-0.08, -0.1, -0.06]),
+        '>=40': dict(people=3, diff=[0.01, -0.01, 0.03])}
+    assert tool.real_lr_by_size(sizes)[0] == '| row | <24 px (7 people) | >=40 px (3 people) |'
+    assert tool.real_lr_by_size(sizes)[-1] == ('| pdsr | −0.080 [−0.100, −0.060] | '
+                                               '+0.010 [−0.010, 0.030] |')
     assert tool.sizes_three(sizes)[-1].startswith('|---')  # no three-path section: header only
     sec['table'].append(dict(row='adaptive-3', AP={b: [0.2, 0.19, 0.21] for b in buckets}))
     sec['differences'] += [dict(better='adaptive-3', worse='never-sr', bucket='48-96',

@@ -16,8 +16,9 @@ with 1 when a block would change, so a table cannot silently drift from its repo
 
 Kinds: ``pose`` (variants with intervals), ``pose-diffs`` (paired differences), ``sizes``
 (mixed person sizes: adaptive against never-SR / always-SR per checkpoint), ``sizes-3`` (the
-three-path routing with an x2 neck), ``sizes-4`` (four paths, an x1 neck added), ``real-lr`` (real against simulated LR, per training
-degradation) and ``action`` (top-1 per skeleton source and recognizer).
+three-path routing with an x2 neck), ``sizes-4`` (four paths, an x1 neck added), ``real-lr``
+(real against simulated LR, per training degradation), ``real-lr-size`` (the same by person
+size) and ``action`` (top-1 per skeleton source and recognizer).
 """
 import argparse
 import json
@@ -188,6 +189,18 @@ def real_lr(report: dict) -> List[str]:
                   'real − simulated', 'verdict', 'target'], rows)
 
 
+def real_lr_by_size(report: dict) -> List[str]:
+    """Real − simulated PCK@0.1 per row and bucket of the person's height in the real LR
+    image."""
+    rows = [r for r in report['real_lr']['rows'] if r.get('pck_by_lr_height')]
+    labels = list(dict.fromkeys(b for r in rows for b in r['pck_by_lr_height']))
+    people = {b: next(r['pck_by_lr_height'][b]['people'] for r in rows
+                      if b in r['pck_by_lr_height']) for b in labels}
+    return table(['row'] + [f'{b} px ({people[b]} people)' for b in labels],
+                 [[r['row']] + [interval((r['pck_by_lr_height'].get(b) or {}).get('diff'),
+                                         sign=True) for b in labels] for r in rows])
+
+
 def action(report: dict) -> List[str]:
     recognizers = list(report['intervals'])
     pck = {r['source']: r.get('kpt_pck') for r in report['rows']}
@@ -211,7 +224,7 @@ def action(report: dict) -> List[str]:
 
 KINDS: Dict[str, Callable[[dict], List[str]]] = {
     'pose': pose, 'pose-diffs': pose_diffs, 'sizes': sizes, 'sizes-3': sizes_three,
-    'sizes-4': sizes_four, 'real-lr': real_lr,
+    'sizes-4': sizes_four, 'real-lr': real_lr, 'real-lr-size': real_lr_by_size,
     'action': action}
 
 

@@ -16,12 +16,25 @@ from lrpose_mm.datasets.metainfo import coco_metainfo
 from lrpose_mm.evaluation import load_instances
 
 from ..common.stages import StageRecord
-from ..common.stats import Bootstrapped, CocoKeypointAP, bootstrap, per_image_pck, person_hits
+from ..common.stats import (
+    Bootstrapped,
+    CocoKeypointAP,
+    bootstrap,
+    per_image_pck,
+    person_hits,
+    verdict,
+)
 
 #: person-height buckets (GT box height in image pixels): (label, low, high), low <= h < high
 SIZE_BUCKETS: Tuple[Tuple[str, float, float], ...] = (
     ('<48', 0.0, 48.0), ('48-96', 48.0, 96.0), ('96-160', 96.0, 160.0),
     ('>=160', 160.0, float('inf')))
+
+
+#: person-height buckets of the real-LR comparison: GT box height in the real LR image (px),
+#: against the 32 px LR crop
+LR_BUCKETS: Tuple[Tuple[str, float, float], ...] = (
+    ('<24', 0.0, 24.0), ('24-32', 24.0, 32.0), ('32-40', 32.0, 40.0), ('>=40', 40.0, float('inf')))
 
 
 def bucket_of(height: float) -> str:
@@ -142,3 +155,27 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
             row.ap[b] = bootstrap(ap, idx)
     return row
 
+
+
+def pck_gap_by_size(sim: StageRecord, real: StageRecord, image_ids: Sequence[int],
+                    idx: np.ndarray) -> Dict[str, dict]:
+    """Real − simulated PCK@0.1 of the same people per :data:`LR_BUCKETS` bucket of their
+    height in the real LR image, paired over the shared image resamples ``idx``."""
+    s, r = load_instances(sim.files['instances']), load_instances(real.files['instances'])
+    if not np.array_equal(s['img_id'], r['img_id']) or len(s['bbox']) != len(r['bbox']):
+        raise ValueError(f'the dumps of {sim.name} and {real.name} do not list the same people')
+    pos = {iid: i for i, iid in enumerate(image_ids)}
+    img_pos = np.array([pos[int(i)] for i in s['img_id']])
+    hits = [person_hits(d['pred'], d['gt'], d['mask'], d['bbox']) for d in (s, r)]
+    heights = r['bbox'][:, 3] - r['bbox'][:, 1]
+    out = {}
+    for label, lo, hi in LR_BUCKETS:
+        sel = (heights >= lo) & (heights < hi)
+        if not sel.any():
+            continue
+        ps, pr = (bootstrap(per_image_pck(h[sel], img_pos[sel], len(image_ids)), idx)
+                  for h in hits)
+        diff = (pr - ps).interval()
+        out[label] = dict(people=int(sel.sum()), sim=ps.interval(), real=pr.interval(),
+                          diff=diff, verdict=verdict(diff))
+    return out

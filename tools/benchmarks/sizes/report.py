@@ -18,7 +18,8 @@ LABELS = {'never-sr': 'never-SR ({ckpt} ckpt, direct path: crop at 128x96)',
           'hr-oracle': 'HR oracle, plain resizing (reference)'}
 PAIRS = (('adaptive', 'never-sr'), ('adaptive', 'always-sr'), ('adaptive-3', 'never-sr'),
          ('adaptive-3', 'always-sr'), ('adaptive-3', 'adaptive'), ('adaptive-4', 'never-sr'),
-         ('adaptive-4', 'always-sr'), ('adaptive-4', 'adaptive'), ('adaptive-4', 'adaptive-3'))
+         ('adaptive-4', 'always-sr'), ('adaptive-4', 'adaptive'), ('adaptive-4', 'adaptive-3'),
+         ('always-x1', 'never-sr'))
 
 
 def _buckets(rows: Dict) -> List[str]:
@@ -115,11 +116,13 @@ def three_path_targets(diffs: List[dict], buckets: List[str], row: str = 'adapti
 
 def real_lr_section(pairs: Dict[str, Tuple], factor: int,
                     input_gap: Optional[dict] = None,
-                    camera_rows: Optional[Dict[str, str]] = None) -> dict:
+                    camera_rows: Optional[Dict[str, str]] = None,
+                    by_size: Optional[Dict[str, dict]] = None) -> dict:
     """Simulated vs real LR per model, with the paired difference real - simulated and the
     target per row (not significantly below, or above -0.005 AP); a row trained on camera LR
     too (``camera_rows``: {row: the simulated-only row it mirrors}) is also compared with
-    that row on simulated LR (not significantly lower)."""
+    that row on simulated LR (not significantly lower); ``by_size``: {row: real − simulated
+    PCK per LR person-height bucket} (:func:`~.evaluate.pck_gap_by_size`)."""
     camera_rows = camera_rows or {}
     out = []
     for key, (sim, real) in pairs.items():
@@ -138,6 +141,8 @@ def real_lr_section(pairs: Dict[str, Tuple], factor: int,
             row.update(vs_row=of, dAP_sim_vs_row=d, sim_verdict=verdict(d),
                        sim_met=verdict(d) != 'reversed', dAP_real_vs_row=d_real,
                        real_verdict=verdict(d_real))
+        if by_size and key in by_size:
+            row['pck_by_lr_height'] = by_size[key]
         out.append(row)
     return dict(factor=factor, rows=out, input_gap=input_gap)
 
@@ -251,6 +256,19 @@ def _md_real(sec: dict) -> List[str]:
                          f'{fmt_interval(r["dAP_sim_vs_row"])} ({r["sim_verdict"]}; target '
                          f'not lower: {"met" if r["sim_met"] else "MISSED"}); on real LR: ΔAP '
                          f'{fmt_interval(r["dAP_real_vs_row"])} ({r["real_verdict"]})')
+    sized = [r for r in sec['rows'] if r.get('pck_by_lr_height')]
+    if sized:
+        labels = list(dict.fromkeys(b for r in sized for b in r['pck_by_lr_height']))
+        people = {b: next(r['pck_by_lr_height'][b]['people'] for r in sized
+                          if b in r['pck_by_lr_height']) for b in labels}
+        lines += ['', '**Real − simulated PCK@0.1 by the person\'s height in the real LR image** '
+                  '(GT box, px; the LR crop is 32 px high; paired over images)', '',
+                  '| row | ' + ' | '.join(f'{b} px ({people[b]} people)' for b in labels)
+                  + ' |', '|---|' + '---|' * len(labels)]
+        for r in sized:
+            cells = [r['pck_by_lr_height'].get(b) for b in labels]
+            lines.append(f'| {r["row"]} | ' + ' | '.join(
+                fmt_interval(c['diff']) if c else 'n/a' for c in cells) + ' |')
     gap = sec.get('input_gap')
     if gap:
         lines += ['', f'Network inputs compared on {gap["people"]} of these people '
@@ -268,9 +286,10 @@ def _md_real(sec: dict) -> List[str]:
                     'The simulated input is an antialiased bicubic x4 reduction of a crop that '
                     'was bilinearly resampled at the HR size; the real input is an area '
                     'reduction of the whole image followed by a bilinear warp at the LR size '
-                    '(other sampling phase, other blur; the LR warp aliases more). Models '
-                    'fine-tuned on the simulated degradation see a slightly different input '
-                    'distribution in the real pipeline.', '']
+                    '(other sampling phase, other blur; the LR warp aliases more). For a '
+                    'person whose crop region is shorter than the LR crop, the real crop also '
+                    'has fewer rows of the person than the simulated one, which reduces the '
+                    'person\'s full-resolution pixels: the by-height table shows where.', '']
 
 
 def markdown_sections(report: dict) -> List[str]:
