@@ -182,45 +182,19 @@ def _md_sizes(sec: dict) -> List[str]:
                      f'(needs: {t["rule"]}; margin over the better {t["margin"]:+.3f})')
     three = sec.get('three_path')
     if three:
-        t4, t2 = three['thresholds']
-        lines += ['', f'**Three paths** (an x2 SR neck trained in front of this checkpoint\'s '
-                  'pose network, kept frozen, on simulated x2 LR and camera LR of 32-128 px '
-                  'crop regions, merged as `extra_sr_necks`): x4 SR below '
-                  f'{t4:g} px region height, x2 SR below {t2:g} px, direct above'
-                  + (' (chosen on the sizes-tune split).' if three.get('tuning') else '.'),
-                  '', '**Three-path targets** (paired AP intervals)', '']
-        for t in sec['target_three_path']:
-            lines.append(f'- {"met" if t["met"] else "MISSED"}: {t["rule"]} '
-                         f'(Δ {fmt_interval(t["diff"]) if t["diff"] else "n/a"})')
-        tun = three.get('tuning')
-        if tun:
-            best = sorted(tun['grid'].items(), key=lambda kv: -kv[1]['AP'])[:5]
-            lines += ['', f'Three-path thresholds on the tune split ({tun["num_people"]} '
-                      'people; AP / PCK@0.1 composed per person from never-SR, always-x4 and '
-                      'always-x2; the five best of ' + str(len(tun['grid'])) + ' pairs): '
-                      + ', '.join(f'{k} px {v["AP"]:.3f} / {v["PCK"]:.3f}' for k, v in best)
-                      + f' -> {t4:g}/{t2:g} px']
+        lines += _md_routing(
+            'Three', three, sec['target_three_path'],
+            'an x2 SR neck trained in front of this checkpoint\'s pose network, kept frozen, on '
+            'simulated x2 LR and camera LR of 32-128 px crop regions, merged as '
+            '`extra_sr_necks`', ('x4 SR', 'x2 SR'), 'never-SR, always-x4 and always-x2', 'pairs')
     four = (three or {}).get('four_path')
     if four:
-        t4, t2, t1 = four['thresholds']
-        lines += ['', '**Four paths** (an x1 neck beside the x2 one, trained the same way on '
-                  'simulated LR reduced x1-x2 and resized back, and camera LR of crop regions '
-                  '0.35-1x the pose input height: the person resized to 128x96 and restored '
-                  f'there): x4 SR below {t4:g} px region height, x2 SR below {t2:g} px, x1 '
-                  f'below {t1:g} px, direct above'
-                  + (' (chosen on the sizes-tune split).' if four.get('tuning') else '.'),
-                  '', '**Four-path targets** (paired AP intervals)', '']
-        for t in sec['target_four_path']:
-            lines.append(f'- {"met" if t["met"] else "MISSED"}: {t["rule"]} '
-                         f'(Δ {fmt_interval(t["diff"]) if t["diff"] else "n/a"})')
-        tun = four.get('tuning')
-        if tun:
-            best = sorted(tun['grid'].items(), key=lambda kv: -kv[1]['AP'])[:5]
-            lines += ['', 'Four-path thresholds on the tune split (composed per person from '
-                      'the four routes; the five best of ' + str(len(tun['grid']))
-                      + ' triples): ' + ', '.join(f'{k} px {v["AP"]:.3f} / {v["PCK"]:.3f}'
-                                                  for k, v in best)
-                      + f' -> {t4:g}/{t2:g}/{t1:g} px']
+        lines += _md_routing(
+            'Four', four, sec['target_four_path'],
+            'an x1 neck beside the x2 one, trained the same way on simulated LR reduced x1-x2 '
+            'and resized back, and camera LR of crop regions 0.35-1x the pose input height: '
+            'the person resized to 128x96 and restored there', ('x4 SR', 'x2 SR', 'x1'),
+            'the four routes', 'triples')
     tuning = sec.get('tuning')
     if tuning:
         lines += ['', f'**Threshold chosen on the tune split** ({tuning["num_images"]} other '
@@ -231,6 +205,30 @@ def _md_sizes(sec: dict) -> List[str]:
                               for k, v in tuning['grid'].items())
                   + f' -> {tuning["chosen"]:g} px (default {tuning["default"]:g})']
     return lines + ['']
+
+
+def _md_routing(name: str, record: dict, targets: List[dict], necks: str,
+                routes: Tuple[str, ...], composed_from: str, grid_items: str) -> List[str]:
+    """The markdown of one scale-aware routing (``name``-path): its thresholds, targets and
+    tune grid."""
+    thr = record['thresholds']
+    below = ', '.join(f'{r} below {t:g} px' + (' region height' if i == 0 else '')
+                      for i, (r, t) in enumerate(zip(routes, thr)))
+    lines = ['', f'**{name} paths** ({necks}): {below}, direct above'
+             + (' (chosen on the sizes-tune split).' if record.get('tuning') else '.'),
+             '', f'**{name}-path targets** (paired AP intervals)', '']
+    for t in targets:
+        lines.append(f'- {"met" if t["met"] else "MISSED"}: {t["rule"]} '
+                     f'(Δ {fmt_interval(t["diff"]) if t["diff"] else "n/a"})')
+    tun = record.get('tuning')
+    if tun:
+        best = sorted(tun['grid'].items(), key=lambda kv: -kv[1]['AP'])[:5]
+        lines += ['', f'{name}-path thresholds on the tune split ({tun["num_people"]} people; '
+                  f'AP / PCK@0.1 composed per person from {composed_from}; the five best of '
+                  f'{len(tun["grid"])} {grid_items}): '
+                  + ', '.join(f'{k} px {v["AP"]:.3f} / {v["PCK"]:.3f}' for k, v in best)
+                  + ' -> ' + '/'.join(f'{t:g}' for t in thr) + ' px']
+    return lines
 
 
 def _md_real(sec: dict) -> List[str]:
