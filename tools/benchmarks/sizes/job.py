@@ -163,9 +163,10 @@ def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budg
     if not three_path:
         return rows, threshold, tuning, None
     data_root = str(Path(budget.data_root).resolve())
+    data_key = split_cache_keys(data_root)
     neck_cfg = extra_neck_config(row_cfg, entry['checkpoint'])
     trained, merged = train_extra_neck(runner, f'sizes-{model.row}', neck_cfg, entry, budget,
-                                       data_root, split_cache_keys(data_root))
+                                       data_root, data_key)
     ckpt3 = merged.files['checkpoint']
     row3 = three_path_config(row_cfg, neck_cfg.model.sr_neck)
     base3 = configure(row3, budget, root, 1, budget.seed, 'sizes')
@@ -190,7 +191,7 @@ def route_rows(runner: StageRunner, model: SizesModel, entry: dict, budget: Budg
         return rows, threshold, tuning, three
     neck1_cfg = restore_neck_config(row_cfg, entry['checkpoint'])
     trained1, _ = train_extra_neck(runner, f'sizes-{model.row}', neck1_cfg, entry, budget,
-                                   data_root, split_cache_keys(data_root))
+                                   data_root, data_key)
     ckpt4 = merge_four_path(runner, f'sizes-{model.row}', entry, trained,
                             trained1).files['checkpoint']
     row4 = three_path_config(row_cfg, neck_cfg.model.sr_neck, neck1_cfg.model.sr_neck)

@@ -138,6 +138,18 @@ def three_path_config(row_cfg: Config, *extra_necks: dict) -> Config:
     return cfg
 
 
+def _merge_stage(runner: StageRunner, name: str, entry: dict, necks: Dict[int, str],
+                 settings: dict) -> StageRecord:
+    """A stage writing the row's checkpoint with ``necks`` ({factor: trained checkpoint})
+    merged beside its own neck (``merged.pth``, its record's ``checkpoint`` file)."""
+    def merge(stage_dir: Path) -> Dict[str, dict]:
+        out = str(stage_dir / 'merged.pth')
+        merge_sr_neck_checkpoints(entry['checkpoint'], necks, out)
+        return dict(files=dict(checkpoint=out))
+
+    return runner.compute(name, dict(base=entry['checkpoint'], **settings), merge)
+
+
 def train_extra_neck(runner: StageRunner, name: str, neck_cfg: Config, entry: dict,
                      budget: Budget, data_root: str, data_key: dict
                      ) -> Tuple[StageRecord, StageRecord]:
@@ -148,28 +160,16 @@ def train_extra_neck(runner: StageRunner, name: str, neck_cfg: Config, entry: di
     cfg = configure(neck_cfg, budget, data_root, budget.ft_iters, budget.seed, 'val')
     trained = runner.train(f'{name}-x{scale}-neck', cfg,
                            dict(data=data_key, parent=entry['checkpoint']))
-
-    def merge(stage_dir: Path) -> Dict[str, dict]:
-        out = str(stage_dir / 'merged.pth')
-        merge_sr_neck_checkpoints(entry['checkpoint'], {scale: trained.checkpoint}, out)
-        return dict(files=dict(checkpoint=out))
-
-    merged = runner.compute(f'{name}-x4-x{scale}', dict(
-        base=entry['checkpoint'], extra=trained.checkpoint, extra_key=trained.key), merge)
+    merged = _merge_stage(runner, f'{name}-x4-x{scale}', entry, {scale: trained.checkpoint},
+                          dict(extra=trained.checkpoint, extra_key=trained.key))
     return trained, merged
 
 
 def merge_four_path(runner: StageRunner, name: str, entry: dict, x2: StageRecord,
                     x1: StageRecord) -> StageRecord:
     """The row's checkpoint with the trained x2 and x1 necks merged beside its own."""
-    def merge(stage_dir: Path) -> Dict[str, dict]:
-        out = str(stage_dir / 'merged.pth')
-        merge_sr_neck_checkpoints(entry['checkpoint'], {2: x2.checkpoint, 1: x1.checkpoint},
-                                  out)
-        return dict(files=dict(checkpoint=out))
-
-    return runner.compute(f'{name}-x4-x2-x1', dict(base=entry['checkpoint'], x2=x2.key,
-                                                   x1=x1.key), merge)
+    return _merge_stage(runner, f'{name}-x4-x2-x1', entry,
+                        {2: x2.checkpoint, 1: x1.checkpoint}, dict(x2=x2.key, x1=x1.key))
 
 
 def default_thresholds(cfg: Config) -> Tuple[float, ...]:
@@ -189,6 +189,35 @@ ALWAYS_X2 = (NEVER_SR, ALWAYS_SR)
 ALWAYS_X1 = (NEVER_SR, 2 * NEVER_SR, ALWAYS_SR)
 
 
+def _tune_routes(base: Config, data: dict, routes: Sequence[StageRecord],
+                 default: Sequence[float]) -> dict:
+    """Choose one threshold per SR route on the tune split: ``routes`` are the tune
+    evaluations of every person through each route, smallest people's route first and
+    never-SR last; every strictly increasing tuple of the grid is composed per person (a
+    person below the i-th threshold takes the i-th route), highest AP, then PCK@0.1; ties
+    nearest ``default``."""
+    gt_data = json.loads(Path(data['ann_file']).read_text())
+    composed = ComposedRoutes(routes, gt_data)
+    heights = region_heights(composed.instances[-1],
+                             with_pipeline(base, routed_pipeline(base, NEVER_SR)))
+    grid = {}
+    for thr in itertools.combinations(THRESHOLD_GRID, len(routes) - 1):
+        which = np.searchsorted(np.asarray(thr), heights, side='right')
+        grid[thr] = (composed.ap(which), composed.pck(which))
+    chosen = choose(grid, lambda t: sum(abs(a - b) for a, b in zip(t, default)))
+    return dict(grid={'/'.join(f'{t:g}' for t in k): dict(AP=v[0], PCK=v[1])
+                      for k, v in grid.items()},
+                chosen=list(chosen), default=list(default), num_images=data['num_images'],
+                num_people=data['num_people'])
+
+
+def _always_x(runner: StageRunner, name: str, cfg: Config, checkpoint: str, data: dict,
+              thresholds: Tuple[float, ...]) -> StageRecord:
+    """The tune evaluation of every person through one extra neck."""
+    return runner.test(name, with_pipeline(cfg, three_path_pipeline(cfg, thresholds)),
+                       checkpoint, dict(data=data['cache_key']), files=DUMP_FILES)
+
+
 def tune_three_path(runner: StageRunner, base: Config, cfg: Config, checkpoint: str,
                     data: dict, two_path: Dict[str, StageRecord],
                     default: Tuple[float, float], stage_prefix: str) -> dict:
@@ -197,22 +226,9 @@ def tune_three_path(runner: StageRunner, base: Config, cfg: Config, checkpoint: 
     always-x2 is evaluated once (``cfg``: with the extra neck, ``checkpoint``: merged), every
     grid pair is composed per person from the three (highest AP, then PCK@0.1; ties nearest
     the default)."""
-    gt_data = json.loads(Path(data['ann_file']).read_text())
-    always_x2 = runner.test(
-        f'{stage_prefix}always-x2', with_pipeline(cfg, three_path_pipeline(cfg, ALWAYS_X2)),
-        checkpoint, dict(data=data['cache_key']), files=DUMP_FILES)
-    # route index per person: 0 x4 (always-SR), 1 x2, 2 direct (never-SR)
-    routes = ComposedRoutes([two_path['always-sr'], always_x2, two_path['never-sr']], gt_data)
-    heights = region_heights(routes.instances[2],
-                             with_pipeline(base, routed_pipeline(base, NEVER_SR)))
-    grid = {}
-    for t4, t2 in itertools.combinations(THRESHOLD_GRID, 2):
-        which = np.where(heights < t4, 0, np.where(heights < t2, 1, 2))
-        grid[(t4, t2)] = (routes.ap(which), routes.pck(which))
-    chosen = choose(grid, lambda t: abs(t[0] - default[0]) + abs(t[1] - default[1]))
-    return dict(grid={f'{a:g}/{b:g}': dict(AP=v[0], PCK=v[1]) for (a, b), v in grid.items()},
-                chosen=list(chosen), default=list(default), num_images=data['num_images'],
-                num_people=data['num_people'])
+    always_x2 = _always_x(runner, f'{stage_prefix}always-x2', cfg, checkpoint, data, ALWAYS_X2)
+    return _tune_routes(base, data, [two_path['always-sr'], always_x2, two_path['never-sr']],
+                        default)
 
 
 def tune_four_path(runner: StageRunner, base: Config, cfg3: Config, checkpoint3: str,
@@ -223,25 +239,9 @@ def tune_four_path(runner: StageRunner, base: Config, cfg3: Config, checkpoint3:
     two: always-x2 is the three-path tuning's stage (``cfg3``, ``checkpoint3``), always-x1
     is evaluated once (``cfg4``, ``checkpoint4``: with both extra necks), every grid triple
     is composed per person from the four routes."""
-    gt_data = json.loads(Path(data['ann_file']).read_text())
-    key = dict(data=data['cache_key'])
-    always_x2 = runner.test(f'{stage_prefix}always-x2',
-                            with_pipeline(cfg3, three_path_pipeline(cfg3, ALWAYS_X2)),
-                            checkpoint3, key, files=DUMP_FILES)
-    always_x1 = runner.test(f'{stage_prefix}always-x1',
-                            with_pipeline(cfg4, three_path_pipeline(cfg4, ALWAYS_X1)),
-                            checkpoint4, key, files=DUMP_FILES)
-    # route index per person: 0 x4, 1 x2, 2 x1, 3 direct
-    routes = ComposedRoutes([two_path['always-sr'], always_x2, always_x1,
-                             two_path['never-sr']], gt_data)
-    heights = region_heights(routes.instances[3],
-                             with_pipeline(base, routed_pipeline(base, NEVER_SR)))
-    grid = {}
-    for thr in itertools.combinations(THRESHOLD_GRID, 3):
-        which = np.searchsorted(np.asarray(thr), heights, side='right')
-        grid[thr] = (routes.ap(which), routes.pck(which))
-    chosen = choose(grid, lambda t: sum(abs(a - b) for a, b in zip(t, default)))
-    return dict(grid={'/'.join(f'{t:g}' for t in k): dict(AP=v[0], PCK=v[1])
-                      for k, v in grid.items()},
-                chosen=list(chosen), default=list(default), num_images=data['num_images'],
-                num_people=data['num_people'])
+    always_x2 = _always_x(runner, f'{stage_prefix}always-x2', cfg3, checkpoint3, data,
+                          ALWAYS_X2)
+    always_x1 = _always_x(runner, f'{stage_prefix}always-x1', cfg4, checkpoint4, data,
+                          ALWAYS_X1)
+    return _tune_routes(base, data, [two_path['always-sr'], always_x2, always_x1,
+                                     two_path['never-sr']], default)
