@@ -23,6 +23,7 @@ CONSTRAINTS="$ROOT/requirements/constraints.txt"
 MMCV_VERSION=2.1.0
 TORCH_VERSION=2.14.1
 TORCHVISION_VERSION=0.29.1
+CHUMPY_VERSION=0.70   # an MMPose requirement, sdist only
 MMCV_CFLAGS="-g0 -O1"
 LOCK_NAME=lrpose-wheelhouse.txt   # the wheelhouse's pinned list (installed with --no-deps)
 CARRY_MIB=64                      # what a job can carry along
@@ -124,7 +125,11 @@ if [ -n "$BUILD_DIR" ]; then
     || die "could not select the wheels from pip's reports (see the message above)"
   NUM=$(grep -vc '^#' "$BUILD_DIR/$LOCK_NAME")
   say "collecting $NUM wheels into $BUILD_DIR (sdists are built into wheels)"
-  "${PIP[@]}" wheel --no-deps -w "$BUILD_DIR" -r "$BUILD_DIR/$LOCK_NAME" \
+  if grep -q "^chumpy==" "$BUILD_DIR/$LOCK_NAME"; then   # its setup.py imports pip (see below)
+    "${PIP[@]}" wheel --no-deps --no-build-isolation -w "$BUILD_DIR" "chumpy==$CHUMPY_VERSION" \
+      || die "could not build chumpy==$CHUMPY_VERSION into a wheel (see the message above)"
+  fi
+  "${PIP[@]}" wheel --no-deps --find-links "$BUILD_DIR" -w "$BUILD_DIR" -r "$BUILD_DIR/$LOCK_NAME" \
     || die "pip could not collect the wheels (see the message above)"
   SIZE_KB=$(du -sk "$BUILD_DIR" | cut -f1)
   say "wheelhouse $BUILD_DIR: $NUM wheels, $(( SIZE_KB / 1024 )) MiB; the largest:"
@@ -241,6 +246,14 @@ else
     "${PIP[@]}" install -c "$CONSTRAINTS" "mmcv-lite==$MMCV_VERSION" \
       || die "could not install mmcv-lite==$MMCV_VERSION with the pins of $CONSTRAINTS"
   fi
+fi
+
+# ---- chumpy: an sdist MMPose requires, whose setup.py imports pip; pip's isolated build env
+# has no pip, so it is built here, against the venv's pip and setuptools ----
+if ! have chumpy==$CHUMPY_VERSION; then
+  say "building chumpy $CHUMPY_VERSION (an MMPose requirement; no build isolation: its setup.py imports pip)"
+  "${PIP[@]}" install --no-build-isolation -c "$CONSTRAINTS" "chumpy==$CHUMPY_VERSION" \
+    || die "could not build chumpy==$CHUMPY_VERSION (see the message above)"
 fi
 
 # ---- OpenMMLab stack + lrpose_mm ----
