@@ -392,6 +392,58 @@ def test_real_lr_gap_by_size_pairs_the_same_people(tmp_path):
         pck_gap_by_size(recs['sim'], other, [1, 2], resample_indices(2, 20))
 
 
+def _person_stage(tmp_path, name, people, missed):
+    """A test-stage record of ``people`` [(image, LR height)], with a GT dict in which each
+    person's predictions are exact except those listed in ``missed`` (moved far away)."""
+    from benchmarks.common.stages import StageRecord
+    rng = np.random.default_rng(0)
+    anns, res, dump = [], [], dict(pred=[], gt=[], mask=[], bbox=[], img_id=[], pred_scores=[])
+    for i, (img, h) in enumerate(people):
+        x0, y0, w = 5.0 + 40 * i, 5.0, h / 2
+        kp = np.stack([x0 + rng.uniform(0, w, 17), y0 + rng.uniform(0, h, 17)], 1)
+        anns.append(dict(id=i + 1, image_id=img, category_id=1, iscrowd=0, num_keypoints=17,
+                         bbox=[x0, y0, w, h], area=w * h,
+                         keypoints=np.concatenate([kp, np.full((17, 1), 2)], 1).ravel().tolist()))
+        pred = kp + (3 * h if i in missed else 0.0)
+        res.append(dict(image_id=img, category_id=1, score=1.0,
+                        keypoints=np.concatenate([pred, np.ones((17, 1))], 1).ravel().tolist()))
+        for k, v in dict(pred=pred, gt=kp, mask=np.ones(17, bool), img_id=img,
+                         bbox=[x0, y0, x0 + w, y0 + h], pred_scores=np.ones(17)).items():
+            dump[k].append(v)
+    gt = dict(images=[dict(id=i, width=400, height=100, file_name=f'{i}.png') for i in (1, 2)],
+              annotations=anns, categories=[dict(id=1, name='person')])
+    (tmp_path / f'{name}.json').write_text(json.dumps(res))
+    np.savez(tmp_path / f'{name}.npz', **{k: np.asarray(v) for k, v in dump.items()})
+    return gt, StageRecord(name, 'k', str(tmp_path), 0.0, files=dict(
+        coco=str(tmp_path / f'{name}.json'), instances=str(tmp_path / f'{name}.npz')))
+
+
+def test_real_lr_ap_gap_counts_only_people_whose_crop_region_fills_the_crop(tmp_path):
+    """A person 16 px tall in the real LR image has a crop region of 20 rows, under the
+    32-row crop: missing it on real LR leaves the crop-filled gap at 0; missing a 40 px
+    person (region 50 rows) shows there."""
+    from benchmarks.common.stats import resample_indices
+    from benchmarks.sizes.evaluate import ap_gap_crop_filled
+    people = [(1, 16.0), (1, 40.0), (2, 60.0), (2, 36.0)]
+    idx = resample_indices(2, 20)
+    sim_gt, sim = _person_stage(tmp_path, 'sim', people, missed=())
+    real_gt, real = _person_stage(tmp_path, 'real', people, missed=(0,))
+    out = ap_gap_crop_filled(sim, real, sim_gt, real_gt, [1, 2], idx, (24, 32))
+    assert (out['people'], out['of'], out['min_region_rows']) == (3, 4, 32.0)
+    assert out['sim'][0] == pytest.approx(1.0) and out['diff'][0] == pytest.approx(0.0)
+    assert out['met'] and out['verdict'] == 'not significant'
+    _, real = _person_stage(tmp_path, 'real', people, missed=(1, 2))
+    out = ap_gap_crop_filled(sim, real, sim_gt, real_gt, [1, 2], idx, (24, 32))
+    assert out['real'][0] < 0.5 and out['diff'][0] < -0.5 and not out['met']
+    # a taller crop (64 rows) leaves only the 60 px person (75 rows)
+    assert ap_gap_crop_filled(sim, real, sim_gt, real_gt, [1, 2], idx, (48, 64))['people'] == 1
+    assert ap_gap_crop_filled(sim, real, sim_gt, real_gt, [1, 2], idx,
+                              (96, 128)) == dict(min_region_rows=128.0, people=0, of=4)
+    _, short = _person_stage(tmp_path, 'short', people[:3], missed=())
+    with pytest.raises(ValueError, match='do not list the same people'):
+        ap_gap_crop_filled(sim, short, sim_gt, real_gt, [1, 2], idx, (24, 32))
+
+
 @pytest.mark.slow
 def test_three_path_tuning_composes_the_three_routes(tiny_job, tmp_path):
     """Every grid pair is composed per person from never-SR, always-x4 and always-x2: a pair

@@ -115,6 +115,17 @@ def test_sizes_real_lr_and_action_tables(tmp_path):
     assert '| pdsr | simulated + camera LR | 0.161' in '\n'.join(tool.real_lr(sizes))
     assert '| reversed | missed |' in '\n'.join(tool.real_lr(sizes))
     assert tool.real_lr_by_size(sizes)[-1].startswith('|---')  # no breakdown: header only
+    assert len(tool.real_lr(sizes)[0].split('|')) == 9  # no crop-filled subset: 7 columns
+    sizes['real_lr']['rows'].append(dict(sizes['real_lr']['rows'][0], row='bicubic'))
+    sizes['real_lr']['rows'][0]['crop_filled'] = dict(
+        min_region_rows=32.0, people=600, of=1094, diff=[-0.004, -0.012, 0.003],
+        verdict='not significant', met=True)
+    filled = tool.real_lr(sizes)
+    assert filled[0].endswith('| real − simulated, crop region ≥ 32 px (600 people) | verdict '
+                              '| target |')
+    assert filled[2].endswith('| −0.004 [−0.012, 0.003] | not significant | met |')
+    assert filled[3].endswith('| reversed | missed | – | – | – |')  # a row without the subset
+    del sizes['real_lr']['rows'][1:], sizes['real_lr']['rows'][0]['crop_filled']
     sizes['real_lr']['rows'][0]['pck_by_lr_height'] = {
         '<24': dict(people=7, diff=[-0.08, -0.1, -0.06]),
         '>=40': dict(people=3, diff=[0.01, -0.01, 0.03])}

@@ -180,13 +180,26 @@ def sizes_four(report: dict) -> List[str]:
 
 
 def real_lr(report: dict) -> List[str]:
+    """Real against simulated LR per row, on every person and on the people whose crop
+    region in the real LR image fills the LR crop (where a report has them)."""
     sec = report['real_lr']
-    rows = [[r['row'], r.get('trained_on', 'simulated LR'), interval(r['AP_sim']),
-             interval(r['AP_real']), interval(r['dAP'], sign=True), r['AP_verdict'],
-             ('met' if r['met'] else 'missed') if 'met' in r else '–']
-            for r in sec['rows']]
-    return table(['row', 'trained on', 'AP simulated LR', f'AP real LR (x{sec["factor"]})',
-                  'real − simulated', 'verdict', 'target'], rows)
+    filled = [r['crop_filled'] for r in sec['rows'] if r.get('crop_filled', {}).get('diff')]
+    rows = []
+    for r in sec['rows']:
+        row = [r['row'], r.get('trained_on', 'simulated LR'), interval(r['AP_sim']),
+               interval(r['AP_real']), interval(r['dAP'], sign=True), r['AP_verdict'],
+               ('met' if r['met'] else 'missed') if 'met' in r else '–']
+        if filled:
+            c = r.get('crop_filled') or {}
+            row += [interval(c.get('diff'), sign=True), c.get('verdict', '–'),
+                    ('met' if c['met'] else 'missed') if 'met' in c else '–']
+        rows.append(row)
+    header = ['row', 'trained on', 'AP simulated LR', f'AP real LR (x{sec["factor"]})',
+              'real − simulated', 'verdict', 'target']
+    if filled:
+        px, n = f'{filled[0]["min_region_rows"]:g}', filled[0]['people']
+        header += [f'real − simulated, crop region ≥ {px} px ({n} people)', 'verdict', 'target']
+    return table(header, rows)
 
 
 def real_lr_by_size(report: dict) -> List[str]:

@@ -7,9 +7,11 @@ import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
+from mmpose.datasets.transforms import TopdownAffine
+from mmpose.structures.bbox import bbox_xyxy2cs
 from xtcocotools.coco import COCO
 
 from lrpose_mm.datasets.metainfo import coco_metainfo
@@ -137,7 +139,7 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
                            for r in np.unique(inst['sr_path'])}
     if not buckets:
         return row
-    res_person = match_results(results, inst)
+    res_bucket = labels[match_results(results, inst)]
     ann_bucket = {a['id']: bucket_of(a['bbox'][3]) for a in gt_data['annotations']}
     for b, _, _ in SIZE_BUCKETS:
         sel = labels == b
@@ -146,14 +148,52 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
             continue
         if 'sr_path' in inst:
             row.sr_share_by_bucket[b] = float(np.mean(is_sr[sel]))
-        gt_b = dict(gt_data, annotations=[a for a in gt_data['annotations']
-                                          if ann_bucket[a['id']] == b])
-        res_b = [r for r, p in zip(results, res_person) if labels[p] == b]
         row.pck[b] = bootstrap(per_image_pck(hits[sel], img_pos[sel], len(image_ids)), idx)
-        if res_b:
-            ap = CocoKeypointAP(coco_from(gt_b), copy.deepcopy(res_b), sigmas, image_ids)
-            row.ap[b] = bootstrap(ap, idx)
+        if (res_bucket == b).any():
+            row.ap[b] = subset_ap(gt_data, results, {i for i, v in ann_bucket.items() if v == b},
+                                  res_bucket == b, image_ids, idx)
     return row
+
+
+def subset_ap(gt_data: dict, results: List[dict], keep_ann: Set[int], keep_result: np.ndarray,
+              image_ids: Sequence[int], idx: np.ndarray) -> Bootstrapped:
+    """Bootstrapped AP of some people only: the GT annotations ``keep_ann`` (ids) against
+    the results flagged in ``keep_result``, over the images ``image_ids``."""
+    gt = dict(gt_data, annotations=[a for a in gt_data['annotations'] if a['id'] in keep_ann])
+    res = copy.deepcopy([r for r, keep in zip(results, keep_result) if keep])
+    return bootstrap(CocoKeypointAP(coco_from(gt), res, coco_sigmas(), image_ids), idx)
+
+
+def ap_gap_crop_filled(sim: StageRecord, real: StageRecord, sim_gt: dict, real_gt: dict,
+                       image_ids: Sequence[int], idx: np.ndarray,
+                       crop_size: Tuple[int, int], padding: float = 1.25) -> dict:
+    """Real − simulated AP of the people whose crop region in the real LR image is at least
+    as tall as the LR crop (``crop_size`` = (w, h)), paired over the resamples ``idx``.
+
+    Their real crop is reduced or kept, never enlarged, so both inputs hold a full crop of
+    the person's rows and only the resampling (kernels, phase, order) differs. A smaller
+    person has fewer rows in the real LR image than in the simulated crop, which is reduced
+    from the HR crop: a difference of information, not of degradation."""
+    s, r = load_instances(sim.files['instances']), load_instances(real.files['instances'])
+    if not np.array_equal(s['img_id'], r['img_id']):
+        raise ValueError(f'the dumps of {sim.name} and {real.name} do not list the same people')
+    w, h = crop_size
+    _, scale = bbox_xyxy2cs(r['bbox'].astype(np.float32), padding=padding)
+    rows = TopdownAffine._fix_aspect_ratio(scale, w / h)[:, 1]
+    keep = rows >= h
+    out = dict(min_region_rows=float(h), people=int(keep.sum()), of=int(len(keep)))
+    if not keep.any():
+        return out
+    aps = []
+    for inst, rec, gt in ((s, sim, sim_gt), (r, real, real_gt)):
+        results = json.loads(Path(rec.files['coco']).read_text())
+        keep_ann = {a['id'] for a, k in zip(person_annotations(inst, gt), keep) if k}
+        aps.append(subset_ap(gt, results, keep_ann, keep[match_results(results, inst)],
+                             image_ids, idx))
+    diff = (aps[1] - aps[0]).interval()
+    out.update(sim=aps[0].interval(), real=aps[1].interval(), diff=diff, verdict=verdict(diff),
+               met=bool(verdict(diff) != 'reversed' or diff[0] >= -0.005))
+    return out
 
 
 def pck_gap_by_size(sim: StageRecord, real: StageRecord, image_ids: Sequence[int],

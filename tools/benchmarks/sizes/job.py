@@ -42,8 +42,16 @@ from ..common.stats import resample_indices
 from ..pose.configure import configure
 from . import report as sizes_report
 from .data import make_lowres_copy, make_sizes_split, split_cache_keys
-from .evaluate import RowStats, evaluate_stage, pck_gap_by_size
-from .pipelines import ALWAYS_SR, NEVER_SR, ROUTES, lr_input_gap, routed_pipeline, with_pipeline
+from .evaluate import RowStats, ap_gap_crop_filled, evaluate_stage, pck_gap_by_size
+from .pipelines import (
+    ALWAYS_SR,
+    NEVER_SR,
+    ROUTES,
+    crop_geometry,
+    lr_input_gap,
+    routed_pipeline,
+    with_pipeline,
+)
 from .scales import (
     ALWAYS_X1,
     ALWAYS_X2,
@@ -325,7 +333,7 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
         real_gt = json.loads(Path(lr['ann_file']).read_text())
         image_ids = sorted(im['id'] for im in sim_gt['images'])
         idx = resample_indices(len(image_ids), budget.n_resamples, budget.seed)
-        pairs, gap, by_size = {}, None, {}
+        pairs, gap, by_size, crop_filled = {}, None, {}, {}
         for key in keys:
             cfg = load_row_config(ckpts[key])
             sim_cfg = configure(cfg, budget, data_root, 1, budget.seed, 'val')
@@ -339,11 +347,13 @@ def run_sizes_benchmark(out_dir: Path, work_dir: Path, sizes: SizesBudget, comma
             pairs[key] = (evaluate_stage(key, sim, sim_gt, image_ids, idx, buckets=False),
                           evaluate_stage(key, real, real_gt, image_ids, idx, buckets=False))
             by_size[key] = pck_gap_by_size(sim, real, image_ids, idx)
+            crop_filled[key] = ap_gap_crop_filled(sim, real, sim_gt, real_gt, image_ids, idx,
+                                                  *crop_geometry(real_cfg))
             if gap is None:  # the same two pipelines for every row
                 gap = lr_input_gap(sim_cfg, real_cfg, sizes.lowres_factor)
         print('[real-LR 2/2] done', flush=True)
         report['real_lr'] = sizes_report.real_lr_section(pairs, sizes.lowres_factor, gap,
-                                                         CAMERA_ROWS, by_size)
+                                                         CAMERA_ROWS, by_size, crop_filled)
 
     report['meta'] = dict(
         command=command, machine=machine(), sizes_budget=asdict(sizes),

@@ -43,6 +43,15 @@ def with_pipeline(cfg: Config, pipeline: List[dict]) -> Config:
     return cfg
 
 
+def crop_geometry(cfg: Config) -> Tuple[Tuple[int, int], float]:
+    """The (w, h) crop of ``cfg``'s ``TopdownAffine`` and the box padding of its
+    ``GetBBoxCenterScale`` (MMPose's default 1.25 when unset)."""
+    pipe = cfg.test_dataloader.dataset.pipeline
+    w, h = next(t for t in pipe if t['type'] == 'TopdownAffine')['input_size']
+    get = next(t for t in pipe if t['type'] == 'GetBBoxCenterScale')
+    return (int(w), int(h)), float(get.get('padding', 1.25))
+
+
 def lr_input_gap(sim_cfg: Config, real_cfg: Config, factor: int,
                  max_people: int = 300) -> dict:
     """How far the real LR crops are from the simulated ones, pixel by pixel, on the same
@@ -62,8 +71,7 @@ def lr_input_gap(sim_cfg: Config, real_cfg: Config, factor: int,
         ds_cfg.pipeline = pipe[:[t['type'] for t in pipe].index(until)]
         return DATASETS.build(ds_cfg)
 
-    w, h = next(t for t in real_cfg.test_dataloader.dataset.pipeline
-                if t['type'] == 'TopdownAffine')['input_size']
+    (w, h), _ = crop_geometry(real_cfg)
     phase = (factor - 1) / (2 * factor)
     mad = {0.0: [], phase: []}
     with DefaultScope.overwrite_default_scope('mmpose'):

@@ -117,12 +117,15 @@ def three_path_targets(diffs: List[dict], buckets: List[str], row: str = 'adapti
 def real_lr_section(pairs: Dict[str, Tuple], factor: int,
                     input_gap: Optional[dict] = None,
                     camera_rows: Optional[Dict[str, str]] = None,
-                    by_size: Optional[Dict[str, dict]] = None) -> dict:
+                    by_size: Optional[Dict[str, dict]] = None,
+                    crop_filled: Optional[Dict[str, dict]] = None) -> dict:
     """Simulated vs real LR per model, with the paired difference real - simulated and the
     target per row (not significantly below, or above -0.005 AP); a row trained on camera LR
     too (``camera_rows``: {row: the simulated-only row it mirrors}) is also compared with
     that row on simulated LR (not significantly lower); ``by_size``: {row: real − simulated
-    PCK per LR person-height bucket} (:func:`~.evaluate.pck_gap_by_size`)."""
+    PCK per LR person-height bucket} (:func:`~.evaluate.pck_gap_by_size`); ``crop_filled``:
+    {row: real − simulated AP of the people whose real crop region fills the LR crop}
+    (:func:`~.evaluate.ap_gap_crop_filled`), with the same target."""
     camera_rows = camera_rows or {}
     out = []
     for key, (sim, real) in pairs.items():
@@ -143,6 +146,8 @@ def real_lr_section(pairs: Dict[str, Tuple], factor: int,
                        real_verdict=verdict(d_real))
         if by_size and key in by_size:
             row['pck_by_lr_height'] = by_size[key]
+        if crop_filled and key in crop_filled:
+            row['crop_filled'] = crop_filled[key]
         out.append(row)
     return dict(factor=factor, rows=out, input_gap=input_gap)
 
@@ -254,6 +259,20 @@ def _md_real(sec: dict) -> List[str]:
                          f'{fmt_interval(r["dAP_sim_vs_row"])} ({r["sim_verdict"]}; target '
                          f'not lower: {"met" if r["sim_met"] else "MISSED"}); on real LR: ΔAP '
                          f'{fmt_interval(r["dAP_real_vs_row"])} ({r["real_verdict"]})')
+    filled = [r for r in sec['rows'] if r.get('crop_filled', {}).get('diff')]
+    if filled:
+        c = filled[0]['crop_filled']
+        lines += ['', f'**Where the real crop holds the person\'s rows**: the {c["people"]} of '
+                  f'{c["of"]} people whose crop region in the real LR image is at least '
+                  f'{c["min_region_rows"]:g} px tall (the LR crop\'s height), so that only the '
+                  'resampling differs between the two inputs (same target)', '',
+                  '| row | AP simulated | AP real | ΔAP | verdict | target |',
+                  '|---|---|---|---|---|---|']
+        for r in filled:
+            c = r['crop_filled']
+            lines.append(f'| {r["row"]} | {fmt_interval(c["sim"])} | {fmt_interval(c["real"])} | '
+                         f'{fmt_interval(c["diff"])} | {c["verdict"]} | '
+                         f'{"met" if c["met"] else "MISSED"} |')
     sized = [r for r in sec['rows'] if r.get('pck_by_lr_height')]
     if sized:
         labels = list(dict.fromkeys(b for r in sized for b in r['pck_by_lr_height']))
