@@ -324,21 +324,19 @@ def test_threshold_tuning_composes_the_two_routes(tiny_job):
         assert out['grid'][str(thr)]['PCK'] == pytest.approx(pck, abs=1e-6)
 
 
-def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
-    """Perfect predictions everywhere except one 96-160 px person: that bucket alone drops."""
+def _person_stage(tmp_path, name, people, missed):
+    """A test-stage record of ``people`` [(image, height)], with a GT dict in which each
+    person's predictions are exact except those listed in ``missed`` (moved far away)."""
     from benchmarks.common.stages import StageRecord
-    from benchmarks.common.stats import resample_indices
-    from benchmarks.sizes.evaluate import evaluate_stage
     rng = np.random.default_rng(0)
-    people = [(1, 30.0), (1, 70.0), (1, 200.0), (2, 120.0), (2, 40.0)]  # (image, height)
     anns, res, dump = [], [], dict(pred=[], gt=[], mask=[], bbox=[], img_id=[], pred_scores=[])
     for i, (img, h) in enumerate(people):
-        x0, y0, w = 10.0 + 60 * i, 20.0, h / 2
+        x0, y0, w = 5.0 + 40 * i, 5.0, h / 2
         kp = np.stack([x0 + rng.uniform(0, w, 17), y0 + rng.uniform(0, h, 17)], 1)
         anns.append(dict(id=i + 1, image_id=img, category_id=1, iscrowd=0, num_keypoints=17,
                          bbox=[x0, y0, w, h], area=w * h,
                          keypoints=np.concatenate([kp, np.full((17, 1), 2)], 1).ravel().tolist()))
-        pred = kp + (50.0 if h == 120.0 else 0.0)  # the 96-160 person is missed
+        pred = kp + (3 * h if i in missed else 0.0)
         res.append(dict(image_id=img, category_id=1, score=1.0,
                         keypoints=np.concatenate([pred, np.ones((17, 1))], 1).ravel().tolist()))
         for k, v in dict(pred=pred, gt=kp, mask=np.ones(17, bool), img_id=img,
@@ -346,10 +344,18 @@ def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
             dump[k].append(v)
     gt = dict(images=[dict(id=i, width=400, height=300, file_name=f'{i}.png') for i in (1, 2)],
               annotations=anns, categories=[dict(id=1, name='person')])
-    (tmp_path / 'coco.json').write_text(json.dumps(res))
-    np.savez(tmp_path / 'inst.npz', **{k: np.asarray(v) for k, v in dump.items()})
-    rec = StageRecord('x', 'k', str(tmp_path), 0.0, files=dict(
-        coco=str(tmp_path / 'coco.json'), instances=str(tmp_path / 'inst.npz')))
+    (tmp_path / f'{name}.json').write_text(json.dumps(res))
+    np.savez(tmp_path / f'{name}.npz', **{k: np.asarray(v) for k, v in dump.items()})
+    return gt, StageRecord(name, 'k', str(tmp_path), 0.0, files=dict(
+        coco=str(tmp_path / f'{name}.json'), instances=str(tmp_path / f'{name}.npz')))
+
+
+def test_bucket_ap_scores_each_bucket_on_its_own_people(tmp_path):
+    """Perfect predictions everywhere except one 96-160 px person: that bucket alone drops."""
+    from benchmarks.common.stats import resample_indices
+    from benchmarks.sizes.evaluate import evaluate_stage
+    people = [(1, 30.0), (1, 70.0), (1, 200.0), (2, 120.0), (2, 40.0)]  # (image, height)
+    gt, rec = _person_stage(tmp_path, 'x', people, missed=(3,))
     row = evaluate_stage('x', rec, gt, [1, 2], resample_indices(2, 10))
     assert row.people == {'all': 5, '<48': 2, '48-96': 1, '96-160': 1, '>=160': 1}
     for b in ('<48', '48-96', '>=160'):
@@ -390,32 +396,6 @@ def test_real_lr_gap_by_size_pairs_the_same_people(tmp_path):
     np.savez(tmp_path / 'other.npz', **{k: v[:2] for k, v in np.load(tmp_path / 'sim.npz').items()})
     with pytest.raises(ValueError, match='do not list the same people'):
         pck_gap_by_size(recs['sim'], other, [1, 2], resample_indices(2, 20))
-
-
-def _person_stage(tmp_path, name, people, missed):
-    """A test-stage record of ``people`` [(image, LR height)], with a GT dict in which each
-    person's predictions are exact except those listed in ``missed`` (moved far away)."""
-    from benchmarks.common.stages import StageRecord
-    rng = np.random.default_rng(0)
-    anns, res, dump = [], [], dict(pred=[], gt=[], mask=[], bbox=[], img_id=[], pred_scores=[])
-    for i, (img, h) in enumerate(people):
-        x0, y0, w = 5.0 + 40 * i, 5.0, h / 2
-        kp = np.stack([x0 + rng.uniform(0, w, 17), y0 + rng.uniform(0, h, 17)], 1)
-        anns.append(dict(id=i + 1, image_id=img, category_id=1, iscrowd=0, num_keypoints=17,
-                         bbox=[x0, y0, w, h], area=w * h,
-                         keypoints=np.concatenate([kp, np.full((17, 1), 2)], 1).ravel().tolist()))
-        pred = kp + (3 * h if i in missed else 0.0)
-        res.append(dict(image_id=img, category_id=1, score=1.0,
-                        keypoints=np.concatenate([pred, np.ones((17, 1))], 1).ravel().tolist()))
-        for k, v in dict(pred=pred, gt=kp, mask=np.ones(17, bool), img_id=img,
-                         bbox=[x0, y0, x0 + w, y0 + h], pred_scores=np.ones(17)).items():
-            dump[k].append(v)
-    gt = dict(images=[dict(id=i, width=400, height=100, file_name=f'{i}.png') for i in (1, 2)],
-              annotations=anns, categories=[dict(id=1, name='person')])
-    (tmp_path / f'{name}.json').write_text(json.dumps(res))
-    np.savez(tmp_path / f'{name}.npz', **{k: np.asarray(v) for k, v in dump.items()})
-    return gt, StageRecord(name, 'k', str(tmp_path), 0.0, files=dict(
-        coco=str(tmp_path / f'{name}.json'), instances=str(tmp_path / f'{name}.npz')))
 
 
 def test_real_lr_ap_gap_counts_only_people_whose_crop_region_fills_the_crop(tmp_path):
