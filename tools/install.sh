@@ -112,8 +112,15 @@ if [ -n "$BUILD_DIR" ]; then
   ! ls "$BUILD_DIR"/*.whl >/dev/null 2>&1 || die "$BUILD_DIR already holds wheels: give an empty or new folder"
   REPORT=$(mktemp); TORCH_REPORT=$(mktemp)
   trap 'rm -f "$REPORT" "$TORCH_REPORT"' EXIT
+  # chumpy (an MMPose requirement, source only) cannot even be resolved in pip's isolated
+  # build env (its setup.py imports pip): its wheel is built first and resolved from DIR
+  say "building chumpy $CHUMPY_VERSION into $BUILD_DIR (no build isolation: its setup.py imports pip)"
+  "${PIP[@]}" install -c "$CONSTRAINTS" "setuptools>=77,<81" \
+    || die "could not install setuptools (chumpy's build) with the pins of $CONSTRAINTS"
+  "${PIP[@]}" wheel --no-deps --no-build-isolation -w "$BUILD_DIR" "chumpy==$CHUMPY_VERSION" \
+    || die "could not build chumpy==$CHUMPY_VERSION into a wheel (see the message above)"
   say "resolving the stack (mmcv-lite $MMCV_VERSION${EXTRAS:+, extras $EXTRAS}) with the pins of $CONSTRAINTS"
-  "${PIP[@]}" install --dry-run --ignore-installed --report "$REPORT" -c "$CONSTRAINTS" \
+  "${PIP[@]}" install --dry-run --ignore-installed --find-links "$BUILD_DIR" --report "$REPORT" -c "$CONSTRAINTS" \
     "mmcv-lite==$MMCV_VERSION" "setuptools>=77,<81" -e "$ROOT${EXTRAS:+[$EXTRAS]}" \
     || die "pip could not resolve the stack (see the message above)"
   say "resolving what torch $TORCH_VERSION + torchvision $TORCHVISION_VERSION bring (left out)"
@@ -125,10 +132,7 @@ if [ -n "$BUILD_DIR" ]; then
     || die "could not select the wheels from pip's reports (see the message above)"
   NUM=$(grep -vc '^#' "$BUILD_DIR/$LOCK_NAME")
   say "collecting $NUM wheels into $BUILD_DIR (sdists are built into wheels)"
-  if grep -q "^chumpy==" "$BUILD_DIR/$LOCK_NAME"; then   # its setup.py imports pip (see below)
-    "${PIP[@]}" wheel --no-deps --no-build-isolation -w "$BUILD_DIR" "chumpy==$CHUMPY_VERSION" \
-      || die "could not build chumpy==$CHUMPY_VERSION into a wheel (see the message above)"
-  fi
+  grep -q '^chumpy==' "$BUILD_DIR/$LOCK_NAME" || rm -f "$BUILD_DIR"/chumpy-*.whl  # the target has it
   "${PIP[@]}" wheel --no-deps --find-links "$BUILD_DIR" -w "$BUILD_DIR" -r "$BUILD_DIR/$LOCK_NAME" \
     || die "pip could not collect the wheels (see the message above)"
   SIZE_KB=$(du -sk "$BUILD_DIR" | cut -f1)
