@@ -124,13 +124,18 @@ def test_sizes_tables_join_the_report_on_the_same_checkpoints(quick_job):
     assert f'| {adaptive["label"]} |' in md  # the mixed-size table is in the main report
 
 
-def test_rerun_reuses_every_stage_and_a_changed_setting_retrains(quick_job):
+def test_rerun_reuses_every_stage(quick_job):
     root, args, _ = quick_job
     run_tool(*args, timeout=600)
     report = json.loads((root / 'report' / 'report.json').read_text())
     reused = set(report['meta']['reused_stages'])
     assert ROWS <= reused  # every training reused
     assert {f'test-{k}' for k in ROWS} <= reused  # and every evaluation
+
+
+@pytest.mark.long
+def test_a_changed_setting_retrains_only_the_stages_it_changes(quick_job):
+    root, args, _ = quick_job
     # fine-tuning changed, the oracle did not (two rows keep the rerun short)
     run_tool(*args, '--ft-iters', '5', '--variants', 'pdsr', timeout=900)
     report = json.loads((root / 'report' / 'report.json').read_text())

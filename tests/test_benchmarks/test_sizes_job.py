@@ -222,6 +222,7 @@ def test_quick_sizes_job_end_to_end(tiny_job):
             'real-lr-pdsr'} <= reused
 
 
+@pytest.mark.slow
 @pytest.mark.long
 def test_quick_sizes_job_three_paths_and_camera_rows(tiny_job):
     """An x2 and an x1 neck per model, the three- and four-path rows, and the camera-trained
@@ -425,6 +426,7 @@ def test_real_lr_ap_gap_counts_only_people_whose_crop_region_fills_the_crop(tmp_
 
 
 @pytest.mark.slow
+@pytest.mark.long
 def test_three_path_tuning_composes_the_three_routes(tiny_job, tmp_path):
     """Every grid pair is composed per person from never-SR, always-x4 and always-x2: a pair
     that sends everyone to the x2 neck scores exactly the always-x2 evaluation; the same for
