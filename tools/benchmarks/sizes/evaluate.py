@@ -149,9 +149,10 @@ def evaluate_stage(label: str, rec: StageRecord, gt_data: dict, image_ids: Seque
         if 'sr_path' in inst:
             row.sr_share_by_bucket[b] = float(np.mean(is_sr[sel]))
         row.pck[b] = bootstrap(per_image_pck(hits[sel], img_pos[sel], len(image_ids)), idx)
-        if (res_bucket == b).any():
+        in_b = res_bucket == b
+        if in_b.any():
             row.ap[b] = subset_ap(gt_data, results, {i for i, v in ann_bucket.items() if v == b},
-                                  res_bucket == b, image_ids, idx)
+                                  in_b, image_ids, idx)
     return row
 
 
@@ -164,6 +165,15 @@ def subset_ap(gt_data: dict, results: List[dict], keep_ann: Set[int], keep_resul
     return bootstrap(CocoKeypointAP(coco_from(gt), res, coco_sigmas(), image_ids), idx)
 
 
+def paired_dumps(sim: StageRecord, real: StageRecord) -> Tuple[dict, dict]:
+    """The per-person dumps of a simulated-LR and a real-LR test of the same people, in the
+    same order (an error names the two stages otherwise)."""
+    s, r = load_instances(sim.files['instances']), load_instances(real.files['instances'])
+    if not np.array_equal(s['img_id'], r['img_id']):
+        raise ValueError(f'the dumps of {sim.name} and {real.name} do not list the same people')
+    return s, r
+
+
 def ap_gap_crop_filled(sim: StageRecord, real: StageRecord, sim_gt: dict, real_gt: dict,
                        image_ids: Sequence[int], idx: np.ndarray,
                        crop_size: Tuple[int, int], padding: float = 1.25) -> dict:
@@ -174,9 +184,7 @@ def ap_gap_crop_filled(sim: StageRecord, real: StageRecord, sim_gt: dict, real_g
     the person's rows and only the resampling (kernels, phase, order) differs. A smaller
     person has fewer rows in the real LR image than in the simulated crop, which is reduced
     from the HR crop: a difference of information, not of degradation."""
-    s, r = load_instances(sim.files['instances']), load_instances(real.files['instances'])
-    if not np.array_equal(s['img_id'], r['img_id']):
-        raise ValueError(f'the dumps of {sim.name} and {real.name} do not list the same people')
+    s, r = paired_dumps(sim, real)
     w, h = crop_size
     _, scale = bbox_xyxy2cs(r['bbox'].astype(np.float32), padding=padding)
     rows = TopdownAffine._fix_aspect_ratio(scale, w / h)[:, 1]
@@ -200,9 +208,7 @@ def pck_gap_by_size(sim: StageRecord, real: StageRecord, image_ids: Sequence[int
                     idx: np.ndarray) -> Dict[str, dict]:
     """Real − simulated PCK@0.1 of the same people per :data:`LR_BUCKETS` bucket of their
     height in the real LR image, paired over the shared image resamples ``idx``."""
-    s, r = load_instances(sim.files['instances']), load_instances(real.files['instances'])
-    if not np.array_equal(s['img_id'], r['img_id']):
-        raise ValueError(f'the dumps of {sim.name} and {real.name} do not list the same people')
+    s, r = paired_dumps(sim, real)
     pos = {iid: i for i, iid in enumerate(image_ids)}
     img_pos = np.array([pos[int(i)] for i in s['img_id']])
     hits = [person_hits(d['pred'], d['gt'], d['mask'], d['bbox']) for d in (s, r)]
